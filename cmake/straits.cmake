@@ -1,0 +1,37 @@
+# Helpers shared by every module's CMakeLists.
+
+# straits_embed(TARGET_VAR NAME INPUT): generates a source defining
+# straits::embedded::NAME with INPUT's bytes; appends it to TARGET_VAR.
+function(straits_embed out_var name input)
+  set(output "${CMAKE_CURRENT_BINARY_DIR}/embedded_${name}.cc")
+  add_custom_command(
+    OUTPUT "${output}"
+    COMMAND ${CMAKE_COMMAND} -DINPUT=${input} -DOUTPUT=${output} -DNAME=${name}
+            -P ${PROJECT_SOURCE_DIR}/cmake/embed.cmake
+    DEPENDS "${input}" ${PROJECT_SOURCE_DIR}/cmake/embed.cmake
+    COMMENT "Embedding ${input}"
+    VERBATIM)
+  set(${out_var} ${${out_var}} "${output}" PARENT_SCOPE)
+endfunction()
+
+# straits_library(NAME SOURCES ... DEPS ...): one module library.
+function(straits_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_library(${name} STATIC ${ARG_SOURCES})
+  target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+  target_compile_options(${name} PRIVATE ${STRAITS_WARNINGS})
+  target_link_libraries(${name} PUBLIC ${ARG_DEPS})
+endfunction()
+
+# straits_test(NAME SOURCES ... DEPS ...): a GoogleTest binary registered with CTest.
+function(straits_test name)
+  if(NOT STRAITS_BUILD_TESTS)
+    return()
+  endif()
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_compile_options(${name} PRIVATE ${STRAITS_WARNINGS})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60
+    PROPERTIES ENVIRONMENT "STRAITS_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+endfunction()
