@@ -1,0 +1,354 @@
+#include "billing/usage.h"
+
+#include <algorithm>
+#include <limits>
+#include <thread>
+
+#include "billing/csv_fields.h"
+#include "billing/decimal.h"
+#include "core/csv.h"
+
+namespace straits::billing {
+namespace {
+
+constexpr int64_t kSecondsPerDay = 86400;
+
+std::string RecordWhere(const UsageRecord& record, size_t index, std::string_view source) {
+  if (record.line > 0 && !source.empty()) {
+    return std::string(source) + ":" + std::to_string(record.line);
+  }
+  return "records[" + std::to_string(index) + "]";
+}
+
+uint64_t SeriesKey(uint32_t lease, uint32_t node) {
+  return (static_cast<uint64_t>(lease) << 32) | node;
+}
+
+}  // namespace
+
+Result<std::vector<UsageRecord>> ParseUsageCsv(std::string_view text, std::string_view source) {
+  STRAITS_ASSIGN_OR_RETURN(CsvTable table, ParseCsv(text, source));
+  STRAITS_ASSIGN_OR_RETURN(
+      ColumnMap cols,
+      ColumnMap::Make(table, {"lease", "node", "start", "end", "gpu_seconds"}, source));
+  std::vector<UsageRecord> records;
+  records.reserve(table.rows.size());
+  for (const CsvRow& row : table.rows) {
+    FieldReader in(row, cols, source);
+    UsageRecord record;
+    STRAITS_ASSIGN_OR_RETURN(record.lease, in.Parse<LeaseId>("lease"));
+    STRAITS_ASSIGN_OR_RETURN(record.node, in.Parse<NodeId>("node"));
+    STRAITS_ASSIGN_OR_RETURN(record.start, in.Time("start"));
+    STRAITS_ASSIGN_OR_RETURN(record.end, in.Time("end"));
+    STRAITS_ASSIGN_OR_RETURN(record.gpu_seconds, in.Integer("gpu_seconds"));
+    if (record.end <= record.start) {
+      return in.Error("end", "end " + record.end.ToString() + " must be after start " +
+                                 record.start.ToString());
+    }
+    record.line = row.line;
+    records.push_back(std::move(record));
+  }
+  return records;
+}
+
+void UsageLedger::Reserve(size_t records) {
+  const size_t total = start_.size() + records;
+  lease_.reserve(total);
+  start_.reserve(total);
+  gpu_seconds_.reserve(total);
+  node_.reserve(total);
+  length_.reserve(total);
+}
+
+int UsageLedger::LeaseIndex(const LeaseId& lease) const {
+  auto it = lease_index_.find(lease.str());
+  return it == lease_index_.end() ? -1 : static_cast<int>(it->second);
+}
+
+uint32_t UsageLedger::InternLease(const LeaseId& lease, std::vector<std::string>& added) {
+  auto [it, inserted] =
+      lease_index_.try_emplace(lease.str(), static_cast<uint32_t>(leases_.size()));
+  if (inserted) {
+    leases_.push_back(lease);
+    added.push_back(lease.str());
+  }
+  return it->second;
+}
+
+uint32_t UsageLedger::InternNode(const NodeId& node, std::vector<std::string>& added) {
+  auto [it, inserted] = node_index_.try_emplace(node.str(), static_cast<uint32_t>(nodes_.size()));
+  if (inserted) {
+    nodes_.push_back(node);
+    added.push_back(node.str());
+  }
+  return it->second;
+}
+
+void UsageLedger::ForgetNames(const std::vector<std::string>& added_leases,
+                              const std::vector<std::string>& added_nodes) {
+  for (const std::string& name : added_leases) lease_index_.erase(name);
+  leases_.resize(leases_.size() - added_leases.size());
+  for (const std::string& name : added_nodes) node_index_.erase(name);
+  nodes_.resize(nodes_.size() - added_nodes.size());
+}
+
+Result<IngestStats> UsageLedger::Ingest(std::span<const UsageRecord> records,
+                                        std::string_view source) {
+  struct Staged {
+    uint32_t series;
+    uint32_t lease;
+    uint32_t node;
+    uint32_t length;
+    uint32_t gpu_seconds;
+    int64_t start;
+    size_t input;
+    bool duplicate;
+  };
+  std::vector<std::string> added_leases, added_nodes;
+  std::vector<uint64_t> added_series;
+  const size_t series_before = series_.size();
+  // Undoes the name and series interning of a failed batch, so that a failed
+  // import leaves no trace.
+  auto fail = [&](Status status) -> Result<IngestStats> {
+    for (uint64_t key : added_series) series_index_.erase(key);
+    series_.resize(series_before);
+    ForgetNames(added_leases, added_nodes);
+    return status;
+  };
+
+  std::vector<Staged> staged;
+  staged.reserve(records.size());
+  const LeaseId* last_lease = nullptr;
+  uint32_t last_lease_idx = 0;
+  const NodeId* last_node = nullptr;
+  uint32_t last_node_idx = 0;
+  for (size_t input = 0; input < records.size(); ++input) {
+    const UsageRecord& r = records[input];
+    auto invalid = [&](const std::string& why) {
+      return fail(InvalidArgument(why, RecordWhere(r, input, source)));
+    };
+    if (r.lease.empty()) return invalid("lease is missing");
+    if (r.node.empty()) return invalid("node is missing");
+    const int64_t length = (r.end - r.start).seconds();
+    if (length <= 0) {
+      return invalid("interval " + r.start.ToString() + " .. " + r.end.ToString() +
+                     " is empty or reversed: end must be after start");
+    }
+    if (length > std::numeric_limits<uint32_t>::max()) {
+      return invalid("interval longer than " +
+                     std::to_string(std::numeric_limits<uint32_t>::max()) +
+                     " s: split it into shorter records");
+    }
+    if (r.gpu_seconds < 0) {
+      return invalid("gpu_seconds " + std::to_string(r.gpu_seconds) + " is negative");
+    }
+    if (r.gpu_seconds > length * kMaxGpusPerNode ||
+        r.gpu_seconds > std::numeric_limits<uint32_t>::max()) {
+      return invalid("gpu_seconds " + std::to_string(r.gpu_seconds) + " exceeds what " +
+                     std::to_string(kMaxGpusPerNode) + " GPUs can use in " +
+                     std::to_string(length) + " s (or 2^32-1)");
+    }
+    if (last_lease == nullptr || !(*last_lease == r.lease)) {
+      last_lease_idx = InternLease(r.lease, added_leases);
+      last_lease = &r.lease;
+    }
+    if (last_node == nullptr || !(*last_node == r.node)) {
+      last_node_idx = InternNode(r.node, added_nodes);
+      last_node = &r.node;
+    }
+    const uint64_t key = SeriesKey(last_lease_idx, last_node_idx);
+    auto [it, inserted] = series_index_.try_emplace(key, static_cast<uint32_t>(series_.size()));
+    if (inserted) {
+      series_.emplace_back();
+      added_series.push_back(key);
+    }
+    staged.push_back(Staged{it->second, last_lease_idx, last_node_idx,
+                            static_cast<uint32_t>(length), static_cast<uint32_t>(r.gpu_seconds),
+                            r.start.unix_seconds(), input, false});
+  }
+
+  auto end_of = [&](uint32_t record) {
+    return start_[record] + static_cast<int64_t>(length_[record]);
+  };
+
+  // Fast path: every record starts at or after the end of the previous record
+  // of its series (the backend meters forward in time), so nothing can overlap
+  // or repeat.
+  std::vector<int64_t> pending_end(series_.size(), std::numeric_limits<int64_t>::min());
+  for (size_t s = 0; s < series_.size(); ++s) {
+    if (!series_[s].by_start.empty()) pending_end[s] = end_of(series_[s].by_start.back());
+  }
+  bool in_order = true;
+  for (const Staged& s : staged) {
+    if (s.start < pending_end[s.series]) {
+      in_order = false;
+      break;
+    }
+    pending_end[s.series] = s.start + s.length;
+  }
+
+  IngestStats stats;
+  std::vector<uint32_t> touched;
+  if (!in_order) {
+    std::vector<uint32_t> order(staged.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<uint32_t>(i);
+    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+      const Staged& x = staged[a];
+      const Staged& y = staged[b];
+      if (x.series != y.series) return x.series < y.series;
+      if (x.start != y.start) return x.start < y.start;
+      return a < b;
+    });
+    auto overlap = [&](const Staged& s, int64_t other_start, int64_t other_end) {
+      const UsageRecord& r = records[s.input];
+      return fail(InvalidArgument("usage of lease " + r.lease.str() + " on node " + r.node.str() +
+                                      " for [" + r.start.ToString() + ", " + r.end.ToString() +
+                                      ") overlaps a different record for [" +
+                                      Instant::FromUnixSeconds(other_start).ToString() + ", " +
+                                      Instant::FromUnixSeconds(other_end).ToString() +
+                                      "); a record may only be re-imported unchanged",
+                                  RecordWhere(r, s.input, source)));
+    };
+    const Staged* prev = nullptr;
+    for (uint32_t idx : order) {
+      Staged& s = staged[idx];
+      const int64_t end = s.start + s.length;
+      if (prev != nullptr && prev->series == s.series && s.start < prev->start + prev->length) {
+        if (prev->start == s.start && prev->length == s.length &&
+            prev->gpu_seconds == s.gpu_seconds) {
+          s.duplicate = true;
+          continue;
+        }
+        return overlap(s, prev->start, prev->start + prev->length);
+      }
+      const std::vector<uint32_t>& held = series_[s.series].by_start;
+      // First held record starting at or after s.start; the one before it may
+      // still reach into s.
+      auto it = std::lower_bound(held.begin(), held.end(), s.start,
+                                 [&](uint32_t rec, int64_t t) { return start_[rec] < t; });
+      if (it != held.end() && start_[*it] == s.start && length_[*it] == s.length &&
+          gpu_seconds_[*it] == s.gpu_seconds) {
+        s.duplicate = true;
+        continue;
+      }
+      if (it != held.end() && start_[*it] < end) return overlap(s, start_[*it], end_of(*it));
+      if (it != held.begin() && end_of(*(it - 1)) > s.start) {
+        return overlap(s, start_[*(it - 1)], end_of(*(it - 1)));
+      }
+      prev = &s;
+    }
+  }
+
+  // Apply: nothing below can fail.
+  for (const Staged& s : staged) {
+    if (s.duplicate) {
+      ++stats.duplicates;
+      continue;
+    }
+    const auto rec = static_cast<uint32_t>(start_.size());
+    lease_.push_back(s.lease);
+    start_.push_back(s.start);
+    gpu_seconds_.push_back(s.gpu_seconds);
+    node_.push_back(s.node);
+    length_.push_back(s.length);
+    std::vector<uint32_t>& held = series_[s.series].by_start;
+    if (!in_order && !held.empty() && start_[held.back()] > s.start) touched.push_back(s.series);
+    held.push_back(rec);
+    ++stats.added;
+  }
+  std::sort(touched.begin(), touched.end());
+  touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
+  for (uint32_t series : touched) {
+    std::vector<uint32_t>& held = series_[series].by_start;
+    std::sort(held.begin(), held.end(),
+              [&](uint32_t a, uint32_t b) { return start_[a] < start_[b]; });
+  }
+  return stats;
+}
+
+UsageRecord UsageLedger::Get(int64_t index) const {
+  const auto i = static_cast<size_t>(index);
+  UsageRecord r;
+  r.lease = leases_[lease_[i]];
+  r.node = nodes_[node_[i]];
+  r.start = Instant::FromUnixSeconds(start_[i]);
+  r.end = Instant::FromUnixSeconds(start_[i] + static_cast<int64_t>(length_[i]));
+  r.gpu_seconds = gpu_seconds_[i];
+  return r;
+}
+
+Result<std::vector<int64_t>> UsageLedger::SumByLeaseAndBucket(const TimeBuckets& buckets,
+                                                              int threads) const {
+  const std::vector<Instant>& bounds = buckets.boundaries;
+  if (bounds.size() < 2) return InvalidArgument("need at least two bucket boundaries");
+  for (size_t i = 1; i < bounds.size(); ++i) {
+    if (!(bounds[i - 1] < bounds[i])) {
+      return InvalidArgument("bucket boundaries must be strictly increasing",
+                             "boundaries[" + std::to_string(i) + "]");
+    }
+  }
+  const auto bucket_count = static_cast<size_t>(buckets.size());
+  const size_t lease_count = leases_.size();
+  const int64_t lo = bounds.front().unix_seconds();
+  const int64_t hi = bounds.back().unix_seconds();
+
+  // Month and rate boundaries fall on midnights, so a day -> bucket table
+  // replaces a binary search per record.
+  bool day_aligned = (hi - lo) / kSecondsPerDay <= 1'000'000;
+  for (const Instant& b : bounds)
+    day_aligned = day_aligned && b.unix_seconds() % kSecondsPerDay == 0;
+  std::vector<uint32_t> day_bucket;
+  if (day_aligned) {
+    day_bucket.resize(static_cast<size_t>((hi - lo) / kSecondsPerDay));
+    size_t bucket = 0;
+    for (size_t day = 0; day < day_bucket.size(); ++day) {
+      const int64_t t = lo + static_cast<int64_t>(day) * kSecondsPerDay;
+      while (bounds[bucket + 1].unix_seconds() <= t) ++bucket;
+      day_bucket[day] = static_cast<uint32_t>(bucket);
+    }
+  }
+
+  auto scan = [&](size_t begin, size_t end, std::vector<int64_t>& sums) {
+    const uint32_t* lease = lease_.data();
+    const int64_t* start = start_.data();
+    const uint32_t* gpu_seconds = gpu_seconds_.data();
+    if (day_aligned) {
+      const uint32_t* table = day_bucket.data();
+      for (size_t i = begin; i < end; ++i) {
+        const int64_t t = start[i];
+        if (t < lo || t >= hi) continue;
+        const size_t bucket = table[static_cast<uint64_t>(t - lo) / kSecondsPerDay];
+        sums[lease[i] * bucket_count + bucket] += gpu_seconds[i];
+      }
+      return;
+    }
+    for (size_t i = begin; i < end; ++i) {
+      const Instant t = Instant::FromUnixSeconds(start[i]);
+      if (t.unix_seconds() < lo || t.unix_seconds() >= hi) continue;
+      const auto bucket = static_cast<size_t>(std::upper_bound(bounds.begin(), bounds.end(), t) -
+                                              bounds.begin() - 1);
+      sums[lease[i] * bucket_count + bucket] += gpu_seconds[i];
+    }
+  };
+
+  const size_t n = start_.size();
+  const size_t workers = std::clamp<size_t>(static_cast<size_t>(std::max(threads, 1)), 1,
+                                            std::max<size_t>(1, n / 1'000'000));
+  std::vector<std::vector<int64_t>> partial(workers,
+                                            std::vector<int64_t>(lease_count * bucket_count, 0));
+  if (workers == 1) {
+    scan(0, n, partial[0]);
+  } else {
+    std::vector<std::thread> pool;
+    for (size_t w = 0; w < workers; ++w) {
+      pool.emplace_back([&, w] { scan(n * w / workers, n * (w + 1) / workers, partial[w]); });
+    }
+    for (std::thread& t : pool) t.join();
+    for (size_t w = 1; w < workers; ++w) {
+      for (size_t i = 0; i < partial[0].size(); ++i) partial[0][i] += partial[w][i];
+    }
+  }
+  return std::move(partial[0]);
+}
+
+}  // namespace straits::billing
