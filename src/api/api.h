@@ -1,0 +1,45 @@
+// The HTTP API, independent of the transport: takes a Request, authenticates
+// it, routes it, runs the handler and maps every failure to a JSON error.
+//
+//   Api api(Services{store, clock});
+//   Response r = api.Handle(request);   // called by server.cc per request
+//
+// Routes: see AddRoutes in routes_*.cc and the OpenAPI document they are
+// checked against (openapi.h).
+//
+// Thread-safety: Handle may be called concurrently from many threads; the
+// services it uses are thread-safe.
+#pragma once
+
+#include "api/http.h"
+#include "api/router.h"
+#include "core/clock.h"
+#include "store/store.h"
+
+namespace straits::api {
+
+struct Services {
+  store::Store& store;
+  const Clock& clock;
+};
+
+class Api {
+ public:
+  explicit Api(Services services);
+  Api(const Api&) = delete;
+  Api& operator=(const Api&) = delete;
+
+  Response Handle(const Request& request);
+  const Router& router() const { return router_; }
+
+ private:
+  Services services_;
+  Router router_;
+};
+
+// Route registration, one function per resource family.
+void AddHealthRoutes(Router& router);
+void AddFleetRoutes(Router& router);
+void AddOpenApiRoute(Router& router);
+
+}  // namespace straits::api
