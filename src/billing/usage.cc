@@ -333,7 +333,7 @@ Result<std::vector<int64_t>> UsageLedger::SumByLeaseAndBucket(const TimeBuckets&
 
   const size_t n = start_.size();
   const size_t workers = std::clamp<size_t>(static_cast<size_t>(std::max(threads, 1)), 1,
-                                            std::max<size_t>(1, n / 1'000'000));
+                                            std::max<size_t>(1, n / 65536));
   std::vector<std::vector<int64_t>> partial(workers,
                                             std::vector<int64_t>(lease_count * bucket_count, 0));
   if (workers == 1) {
