@@ -40,9 +40,7 @@ Status ReadThroughputs(const TomlReader& reader, const toml::table& table, std::
     STRAITS_ASSIGN_OR_RETURN(std::optional<int> bits,
                              SmallInt(reader, entry, entry_path, "bits", true));
     t.bits = *bits;
-    STRAITS_ASSIGN_OR_RETURN(std::optional<double> tops,
-                             reader.Number(entry, entry_path, "tops", true));
-    t.tops = *tops;
+    STRAITS_ASSIGN_OR_RETURN(t.tops, reader.RequiredNumber(entry, entry_path, "tops"));
     STRAITS_ASSIGN_OR_RETURN(std::optional<std::string> unit,
                              reader.String(entry, entry_path, "unit", false));
     t.unit = unit.value_or("");
@@ -50,13 +48,13 @@ Status ReadThroughputs(const TomlReader& reader, const toml::table& table, std::
                              SmallInt(reader, entry, entry_path, "units", false));
     t.unit_count = units.value_or(1);
     const bool need_source = mode == Mode::kCatalogEntry;
-    STRAITS_ASSIGN_OR_RETURN(std::optional<std::string> source,
-                             reader.String(entry, entry_path, "source", need_source));
-    if (need_source && source->empty()) {
+    if (need_source || entry.get("source")) {
+      STRAITS_ASSIGN_OR_RETURN(t.source, reader.RequiredString(entry, entry_path, "source"));
+    }
+    if (need_source && t.source.empty()) {
       return reader.Error(*entry.get("source"), JoinPath(entry_path, "source"),
                           "must not be empty");
     }
-    t.source = source.value_or("");
     spec.throughputs.push_back(std::move(t));
   }
   return Status::Ok();
@@ -76,9 +74,7 @@ Status ReadDies(const TomlReader& reader, const toml::table& table, std::string_
     STRAITS_ASSIGN_OR_RETURN(std::optional<std::string> name,
                              reader.String(entry, entry_path, "name", false));
     die.name = name.value_or("");
-    STRAITS_ASSIGN_OR_RETURN(std::optional<double> area,
-                             reader.Number(entry, entry_path, "area_mm2", true));
-    die.area_mm2 = *area;
+    STRAITS_ASSIGN_OR_RETURN(die.area_mm2, reader.RequiredNumber(entry, entry_path, "area_mm2"));
     STRAITS_ASSIGN_OR_RETURN(std::optional<int> count,
                              SmallInt(reader, entry, entry_path, "count", false));
     die.count = count.value_or(1);
@@ -138,9 +134,7 @@ Result<AcceleratorSpec> ReadAcceleratorTable(const TomlReader& reader, const tom
                            reader.String(table, path, "vendor", catalog));
   spec.vendor = vendor.value_or("");
   const std::string_view name_key = catalog ? "name" : "model";
-  STRAITS_ASSIGN_OR_RETURN(std::optional<std::string> name,
-                           reader.String(table, path, name_key, true));
-  spec.name = *name;
+  STRAITS_ASSIGN_OR_RETURN(spec.name, reader.RequiredString(table, path, name_key));
   if (spec.name.empty()) {
     return reader.Error(*table.get(name_key), JoinPath(path, name_key), "must not be empty");
   }

@@ -1,6 +1,7 @@
 #include "catalog/classify.h"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 
 namespace straits::catalog {
@@ -100,81 +101,82 @@ EccnVerdict Decide(const ClassificationRegime& regime, const ChipFigures& figure
   return verdict;
 }
 
-// Fixed-point text with `decimals` places, trailing zeros trimmed: 2368, 2.91.
-std::string FormatFixed(double value, int decimals) {
+// Appends `value` in fixed point with `decimals` places, trailing zeros
+// trimmed: 2368, 2.91. Returns the appended length.
+size_t AppendFixed(std::string& out, double value, int decimals) {
   char buffer[64];
   auto [end, ec] =
       std::to_chars(buffer, buffer + sizeof(buffer), value, std::chars_format::fixed, decimals);
-  if (ec != std::errc()) return "?";
-  std::string text(buffer, end);
-  if (text.find('.') != std::string::npos) {
-    while (text.back() == '0') text.pop_back();
-    if (text.back() == '.') text.pop_back();
+  if (ec != std::errc()) {
+    out += '?';
+    return 1;
   }
-  return text;
+  if (std::find(buffer, end, '.') != end) {
+    while (end[-1] == '0') --end;
+    if (end[-1] == '.') --end;
+  }
+  out.append(buffer, end);
+  return static_cast<size_t>(end - buffer);
 }
 
 int BaseDecimals(Quantity quantity) { return quantity == Quantity::kPerformanceDensity ? 2 : 1; }
-
-// Value and threshold as text, with enough decimals that a value just off the
-// threshold never prints equal to it ("PD 5.9199 < 5.92", not "5.92 < 5.92").
-std::pair<std::string, std::string> FormatPair(double value, double threshold, Quantity quantity) {
-  int decimals = BaseDecimals(quantity);
-  std::string value_text = FormatFixed(value, decimals);
-  std::string threshold_text = FormatFixed(threshold, decimals);
-  const bool equal = value >= threshold - Slack(threshold) && value <= threshold + Slack(threshold);
-  while (!equal && value_text == threshold_text && decimals < 9) {
-    ++decimals;
-    value_text = FormatFixed(value, decimals);
-    threshold_text = FormatFixed(threshold, decimals);
-  }
-  if (equal) value_text = threshold_text;
-  return {value_text, threshold_text};
-}
 
 std::string_view Unit(Quantity quantity) {
   return quantity == Quantity::kIoBidirGbps ? " GB/s" : "";
 }
 
-// "TPP 2368 < 4800": the relation that actually holds between value and threshold.
-std::string KnownInequality(const InequalityResult& inequality) {
-  auto [value, threshold] =
-      FormatPair(*inequality.value, inequality.threshold, inequality.quantity);
+// Appends "TPP 2368 < 4800": the relation that actually holds. Uses enough
+// decimals that a value just off the threshold never prints equal to it
+// ("PD 5.9199 < 5.92", not "5.92 < 5.92").
+void AppendKnownInequality(std::string& out, const InequalityResult& inequality) {
+  const double value = *inequality.value;
+  const double threshold = inequality.threshold;
+  const bool equal = value >= threshold - Slack(threshold) && value <= threshold + Slack(threshold);
+  int decimals = BaseDecimals(inequality.quantity);
+  std::string value_text;
+  std::string threshold_text;
+  while (true) {
+    value_text.clear();
+    threshold_text.clear();
+    AppendFixed(value_text, value, decimals);
+    AppendFixed(threshold_text, threshold, decimals);
+    if (equal || value_text != threshold_text || decimals >= 9) break;
+    ++decimals;
+  }
+  if (equal) value_text = threshold_text;
   std::string_view symbol = RelationSymbol(inequality.relation);
   if (inequality.holds == Truth::kFalse) {
     symbol = inequality.relation == Relation::kAtLeast ? "<" : ">=";
   }
-  std::string text(QuantityLabel(inequality.quantity));
-  text += ' ';
-  text += value;
-  text += Unit(inequality.quantity);
-  text += ' ';
-  text += symbol;
-  text += ' ';
-  text += threshold;
-  text += Unit(inequality.quantity);
-  return text;
+  out += QuantityLabel(inequality.quantity);
+  out += ' ';
+  out += value_text;
+  out += Unit(inequality.quantity);
+  out += ' ';
+  out += symbol;
+  out += ' ';
+  out += threshold_text;
+  out += Unit(inequality.quantity);
 }
 
-// What an unknown bound needs, in terms of the missing input where possible:
-// "PD >= 5.92, i.e. die area <= 345.9 mm2".
-std::string UnknownInequality(const InequalityResult& inequality, const ChipFigures& figures) {
-  std::string text(QuantityLabel(inequality.quantity));
-  text += ' ';
-  text += RelationSymbol(inequality.relation);
-  text += ' ';
-  text += FormatFixed(inequality.threshold, BaseDecimals(inequality.quantity) + 2);
-  text += Unit(inequality.quantity);
+// Appends what an unknown bound needs, in terms of the missing input where
+// possible: "PD >= 5.92, i.e. die area <= 345.9 mm2".
+void AppendUnknownInequality(std::string& out, const InequalityResult& inequality,
+                             const ChipFigures& figures) {
+  out += QuantityLabel(inequality.quantity);
+  out += ' ';
+  out += RelationSymbol(inequality.relation);
+  out += ' ';
+  AppendFixed(out, inequality.threshold, BaseDecimals(inequality.quantity) + 2);
+  out += Unit(inequality.quantity);
   if (inequality.quantity == Quantity::kPerformanceDensity && figures.tpp &&
       inequality.threshold > 0) {
     // PD = TPP / area, so PD >= t exactly when area <= TPP / t.
     const double area = *figures.tpp / inequality.threshold;
-    text +=
-        inequality.relation == Relation::kAtLeast ? ", i.e. die area <= " : ", i.e. die area > ";
-    text += FormatFixed(area, 1);
-    text += " mm2";
+    out += inequality.relation == Relation::kAtLeast ? ", i.e. die area <= " : ", i.e. die area > ";
+    AppendFixed(out, area, 1);
+    out += " mm2";
   }
-  return text;
 }
 
 std::string_view MissingField(Quantity quantity, const ChipFigures& figures) {
@@ -189,76 +191,85 @@ std::string_view MissingField(Quantity quantity, const ChipFigures& figures) {
   return "throughput";
 }
 
-void AddMissing(std::vector<std::string>& missing, std::string_view field) {
+template <typename Strings>
+void AddMissing(Strings& missing, std::string_view field) {
   if (std::find(missing.begin(), missing.end(), field) == missing.end()) {
     missing.emplace_back(field);
   }
 }
 
-std::string JoinAnd(const std::vector<std::string>& parts) {
-  std::string text;
-  for (const std::string& part : parts) {
-    if (!text.empty()) text += " and ";
-    text += part;
-  }
-  return text;
-}
-
-// One clause of the reason for one criterion, or "" when it did not matter.
-std::string Clause(const CriterionResult& result, const ChipFigures& figures) {
-  std::vector<std::string> parts;
-  std::string text = result.paragraph + ": ";
+// Appends the clause for one criterion: "3A090.a.2: PD 2.91 < 5.92".
+void AppendClause(std::string& out, const CriterionResult& result, const ChipFigures& figures) {
+  out += result.paragraph;
+  out += ": ";
   if (result.in_scope == Truth::kFalse) {
-    return text + "applies only to ICs designed or marketed for data centers";
+    out += "applies only to ICs designed or marketed for data centers";
+    return;
   }
-  if (result.holds == Truth::kTrue) {
-    for (const InequalityResult& inequality : result.inequalities) {
-      parts.push_back(KnownInequality(inequality));
+  bool first = true;
+  auto separator = [&] {
+    if (!first) out += " and ";
+    first = false;
+  };
+  if (result.holds != Truth::kUnknown) {
+    // A criterion that holds shows every inequality; one that fails, the failing ones.
+    for (const InequalityResult& inequality : result.Inequalities()) {
+      if (result.holds == Truth::kFalse && inequality.holds != Truth::kFalse) continue;
+      separator();
+      AppendKnownInequality(out, inequality);
     }
-    if (result.scope == Scope::kDatacenter) parts.emplace_back("datacenter IC");
-    return text + JoinAnd(parts);
+    if (result.holds == Truth::kTrue && result.scope == Scope::kDatacenter) {
+      separator();
+      out += "datacenter IC";
+    }
+    return;
   }
-  if (result.holds == Truth::kFalse) {
-    for (const InequalityResult& inequality : result.inequalities) {
-      if (inequality.holds == Truth::kFalse) parts.push_back(KnownInequality(inequality));
+  // Unknown: name what would make it hold, and what is missing.
+  std::array<std::string_view, 4> missing{};
+  size_t missing_count = 0;
+  auto note_missing = [&](std::string_view field) {
+    for (size_t idx = 0; idx < missing_count; ++idx) {
+      if (missing[idx] == field) return;
     }
-    return text + JoinAnd(parts);
-  }
-  // Unknown: name what would make it hold.
-  std::vector<std::string> missing;
-  for (const InequalityResult& inequality : result.inequalities) {
-    if (inequality.holds == Truth::kUnknown) {
-      parts.push_back(UnknownInequality(inequality, figures));
-      AddMissing(missing, MissingField(inequality.quantity, figures));
-    }
+    if (missing_count < missing.size()) missing[missing_count++] = field;
+  };
+  out += "holds if ";
+  for (const InequalityResult& inequality : result.Inequalities()) {
+    if (inequality.holds != Truth::kUnknown) continue;
+    separator();
+    AppendUnknownInequality(out, inequality, figures);
+    note_missing(MissingField(inequality.quantity, figures));
   }
   if (result.in_scope == Truth::kUnknown) {
-    parts.emplace_back("the IC is designed or marketed for data centers");
-    AddMissing(missing, "datacenter");
+    separator();
+    out += "the IC is designed or marketed for data centers";
+    note_missing("datacenter");
   }
-  std::string missing_text;
-  for (const std::string& field : missing) {
-    if (!missing_text.empty()) missing_text += ", ";
-    missing_text += field;
+  out += " (";
+  for (size_t idx = 0; idx < missing_count; ++idx) {
+    if (idx > 0) out += ", ";
+    out += missing[idx];
   }
-  return text + "holds if " + JoinAnd(parts) + " (" + missing_text + " missing)";
+  out += " missing)";
 }
 
 std::string BuildReason(const Classification& classification, const ChipFigures& figures) {
   const int decided_rank =
       classification.eccn == Eccn::kUndetermined ? 0 : EccnRank(classification.eccn);
   std::string reason;
+  reason.reserve(160);
+  if (!figures.tpp) reason += "throughput missing, TPP unknown; ";
+  bool first = true;
   for (const CriterionResult& result : classification.criteria) {
-    // Looser criteria than the ECCN reached say nothing about it.
+    // Looser criteria than the ECCN reached say nothing about it; at the ECCN
+    // reached, only the criteria that hold.
     if (EccnRank(result.eccn) < decided_rank) continue;
     if (decided_rank > 0 && EccnRank(result.eccn) == decided_rank && result.holds != Truth::kTrue) {
       continue;
     }
-    if (!reason.empty()) reason += "; ";
-    reason += Clause(result, figures);
-  }
-  if (!figures.tpp) {
-    reason = "throughput missing, TPP unknown; " + reason;
+    if (!first) reason += "; ";
+    first = false;
+    AppendClause(reason, result, figures);
   }
   return reason;
 }
@@ -284,10 +295,18 @@ EccnVerdict DecideEccn(const ChipFigures& figures, const ClassificationRegime& r
 Classification Classify(const ChipFigures& figures, const ClassificationRegime& regime) {
   Classification out;
   out.regime_id = regime.id;
-  std::vector<Truth> truths(regime.criteria.size(), Truth::kUnknown);
-  const EccnVerdict verdict = Decide(regime, figures, truths.data());
+  // Packs have a handful of criteria; only an unusual one needs the heap.
+  std::array<Truth, 16> small_truths{};
+  std::vector<Truth> large_truths;
+  Truth* truths = small_truths.data();
+  if (regime.criteria.size() > small_truths.size()) {
+    large_truths.resize(regime.criteria.size());
+    truths = large_truths.data();
+  }
+  const EccnVerdict verdict = Decide(regime, figures, truths);
   out.eccn = verdict.eccn;
 
+  out.criteria.reserve(regime.criteria.size());
   for (size_t idx = 0; idx < regime.criteria.size(); ++idx) {
     const Criterion& criterion = regime.criteria[idx];
     CriterionResult result;
@@ -304,7 +323,7 @@ Classification Classify(const ChipFigures& figures, const ClassificationRegime& 
       inequality.threshold = bound.threshold;
       inequality.value = Figure(figures, bound.quantity);
       inequality.holds = EvaluateBound(bound, figures);
-      result.inequalities.push_back(inequality);
+      result.inequalities[result.inequality_count++] = inequality;
     }
     out.criteria.push_back(std::move(result));
   }
@@ -315,7 +334,7 @@ Classification Classify(const ChipFigures& figures, const ClassificationRegime& 
   if (out.eccn == Eccn::kUndetermined) {
     for (const CriterionResult& result : out.criteria) {
       if (result.holds != Truth::kUnknown) continue;
-      for (const InequalityResult& inequality : result.inequalities) {
+      for (const InequalityResult& inequality : result.Inequalities()) {
         if (inequality.holds == Truth::kUnknown) {
           AddMissing(out.missing, MissingField(inequality.quantity, figures));
         }
@@ -376,10 +395,19 @@ Result<ClassificationReport> ClassifyAll(const AcceleratorSpec& spec,
   }
 
   if (in_force) {
-    Classification current = Classify(figures, *in_force);
+    // Reuse the listed classification when the regime in force is among them.
+    const Classification* listed = nullptr;
+    for (const Classification& classification : report.by_regime) {
+      if (classification.in_force) listed = &classification;
+    }
+    Classification computed;
+    if (!listed) {
+      computed = Classify(figures, *in_force);
+      listed = &computed;
+    }
     report.regime_in_force = in_force->id;
-    report.eccn = current.eccn;
-    report.reason = in_force->id + ": " + current.reason;
+    report.eccn = listed->eccn;
+    report.reason = in_force->id + ": " + listed->reason;
   } else {
     report.eccn = Eccn::kNot3A090;
     const ClassificationRegime* first = nullptr;

@@ -24,6 +24,7 @@
 // Thread-safety: pure functions.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -68,8 +69,16 @@ struct CriterionResult {
   Scope scope = Scope::kAll;
   Truth in_scope = Truth::kTrue;  // false: a datacenter-only criterion, non-datacenter IC
   Truth holds = Truth::kUnknown;
-  std::vector<InequalityResult> inequalities;
-  std::string source;
+  // One per bound of the criterion, in pack order (fixed storage: no allocation).
+  std::array<InequalityResult, Criterion::kMaxBounds> inequalities{};
+  uint8_t inequality_count = 0;
+  // The criterion's citation. Points into the regime: valid while it lives
+  // (shipped regimes are loaded once and kept).
+  std::string_view source;
+
+  std::span<const InequalityResult> Inequalities() const {
+    return {inequalities.data(), inequality_count};
+  }
 };
 
 struct Classification {

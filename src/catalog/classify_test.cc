@@ -164,7 +164,7 @@ TEST(Classify, ReportsEveryInequalityWithItsNumbers) {
   const CriterionResult& a2 = classification.criteria[1];
   EXPECT_EQ(a2.paragraph, "3A090.a.2");
   EXPECT_EQ(a2.holds, Truth::kFalse);
-  ASSERT_EQ(a2.inequalities.size(), 2u);
+  ASSERT_EQ(a2.Inequalities().size(), 2u);
   EXPECT_EQ(a2.inequalities[0].quantity, Quantity::kTpp);
   EXPECT_EQ(a2.inequalities[0].holds, Truth::kTrue);
   EXPECT_EQ(a2.inequalities[1].quantity, Quantity::kPerformanceDensity);

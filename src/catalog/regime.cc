@@ -26,8 +26,8 @@ static_assert(std::size(kBoundKeys) <= Criterion::kMaxBounds);
 
 Result<Eccn> ReadEccn(const internal::TomlReader& reader, const toml::table& table,
                       std::string_view path, std::string_view key, bool computer) {
-  STRAITS_ASSIGN_OR_RETURN(std::optional<std::string> text, reader.String(table, path, key, true));
-  std::optional<Eccn> eccn = ParseEccn(*text);
+  STRAITS_ASSIGN_OR_RETURN(std::string text, reader.RequiredString(table, path, key));
+  std::optional<Eccn> eccn = ParseEccn(text);
   const bool family_ok = eccn && (computer ? (*eccn == Eccn::k4A090a || *eccn == Eccn::k4A090b)
                                            : (*eccn == Eccn::k3A090a || *eccn == Eccn::k3A090b));
   if (!family_ok) {
@@ -35,7 +35,7 @@ Result<Eccn> ReadEccn(const internal::TomlReader& reader, const toml::table& tab
         *table.get(key), internal::JoinPath(path, key),
         "must be " +
             std::string(computer ? "\"4A090.a\" or \"4A090.b\"" : "\"3A090.a\" or \"3A090.b\"") +
-            ", found \"" + *text + "\"");
+            ", found \"" + text + "\"");
   }
   return *eccn;
 }
@@ -47,9 +47,8 @@ Result<Criterion> ReadCriterion(const internal::TomlReader& reader, const toml::
       {"paragraph", "eccn", "computer_eccn", "scope", "source", "tpp_at_least", "tpp_below",
        "pd_at_least", "pd_below", "io_bidir_gbps_at_least", "io_bidir_gbps_below"}));
   Criterion criterion;
-  STRAITS_ASSIGN_OR_RETURN(std::optional<std::string> paragraph,
-                           reader.String(table, path, "paragraph", true));
-  criterion.paragraph = *paragraph;
+  STRAITS_ASSIGN_OR_RETURN(std::string paragraph, reader.RequiredString(table, path, "paragraph"));
+  criterion.paragraph = std::move(paragraph);
   STRAITS_ASSIGN_OR_RETURN(criterion.eccn, ReadEccn(reader, table, path, "eccn", false));
   STRAITS_ASSIGN_OR_RETURN(criterion.computer_eccn,
                            ReadEccn(reader, table, path, "computer_eccn", true));
@@ -58,23 +57,21 @@ Result<Criterion> ReadCriterion(const internal::TomlReader& reader, const toml::
                         "must be the 4A090 paragraph matching eccn \"" +
                             std::string(EccnName(criterion.eccn)) + "\"");
   }
-  STRAITS_ASSIGN_OR_RETURN(std::optional<std::string> scope,
-                           reader.String(table, path, "scope", true));
-  if (*scope == "all") {
+  STRAITS_ASSIGN_OR_RETURN(std::string scope, reader.RequiredString(table, path, "scope"));
+  if (scope == "all") {
     criterion.scope = Scope::kAll;
-  } else if (*scope == "datacenter") {
+  } else if (scope == "datacenter") {
     criterion.scope = Scope::kDatacenter;
   } else {
     return reader.Error(*table.get("scope"), internal::JoinPath(path, "scope"),
-                        "must be \"all\" or \"datacenter\", found \"" + *scope + "\"");
+                        "must be \"all\" or \"datacenter\", found \"" + scope + "\"");
   }
-  STRAITS_ASSIGN_OR_RETURN(std::optional<std::string> source,
-                           reader.String(table, path, "source", true));
-  if (source->empty()) {
+  STRAITS_ASSIGN_OR_RETURN(std::string source, reader.RequiredString(table, path, "source"));
+  if (source.empty()) {
     return reader.Error(*table.get("source"), internal::JoinPath(path, "source"),
                         "must cite the regulation the thresholds come from");
   }
-  criterion.source = *source;
+  criterion.source = std::move(source);
   for (const BoundKey& bound_key : kBoundKeys) {
     STRAITS_ASSIGN_OR_RETURN(std::optional<double> threshold,
                              reader.Number(table, path, bound_key.key, false));
@@ -191,35 +188,25 @@ Result<ClassificationRegime> ParseRegimeToml(std::string_view text, std::string_
   internal::TomlReader reader(source_name);
   ClassificationRegime regime;
 
-  STRAITS_ASSIGN_OR_RETURN(std::optional<std::string> id, reader.String(root, "", "id", true));
-  Status id_ok = ValidateId(*id);
+  STRAITS_ASSIGN_OR_RETURN(regime.id, reader.RequiredString(root, "", "id"));
+  Status id_ok = ValidateId(regime.id);
   if (!id_ok.ok()) return reader.Error(*root.get("id"), "id", id_ok.message());
-  regime.id = *id;
-  STRAITS_ASSIGN_OR_RETURN(std::optional<std::string> jurisdiction,
-                           reader.String(root, "", "jurisdiction", true));
-  regime.jurisdiction = *jurisdiction;
-  STRAITS_ASSIGN_OR_RETURN(std::optional<std::string> title,
-                           reader.String(root, "", "title", true));
-  regime.title = *title;
-  STRAITS_ASSIGN_OR_RETURN(std::optional<std::string> status,
-                           reader.String(root, "", "status", true));
-  if (*status == "final") {
+  STRAITS_ASSIGN_OR_RETURN(regime.jurisdiction, reader.RequiredString(root, "", "jurisdiction"));
+  STRAITS_ASSIGN_OR_RETURN(regime.title, reader.RequiredString(root, "", "title"));
+  STRAITS_ASSIGN_OR_RETURN(std::string status, reader.RequiredString(root, "", "status"));
+  if (status == "final") {
     regime.status = RegimeStatus::kFinal;
-  } else if (*status == "proposed") {
+  } else if (status == "proposed") {
     regime.status = RegimeStatus::kProposed;
-  } else if (*status == "operator_policy") {
+  } else if (status == "operator_policy") {
     regime.status = RegimeStatus::kOperatorPolicy;
   } else {
     return reader.Error(
         *root.get("status"), "status",
-        "must be \"final\", \"proposed\" or \"operator_policy\", found \"" + *status + "\"");
+        "must be \"final\", \"proposed\" or \"operator_policy\", found \"" + status + "\"");
   }
-  STRAITS_ASSIGN_OR_RETURN(std::optional<Instant> published,
-                           reader.Date(root, "", "published", true));
-  regime.published = *published;
-  STRAITS_ASSIGN_OR_RETURN(std::optional<Instant> effective,
-                           reader.Date(root, "", "effective", true));
-  regime.effective = *effective;
+  STRAITS_ASSIGN_OR_RETURN(regime.published, reader.RequiredDate(root, "", "published"));
+  STRAITS_ASSIGN_OR_RETURN(regime.effective, reader.RequiredDate(root, "", "effective"));
   STRAITS_ASSIGN_OR_RETURN(regime.compliance, reader.Date(root, "", "compliance", false));
   STRAITS_ASSIGN_OR_RETURN(regime.rescinded, reader.Date(root, "", "rescinded", false));
   if (regime.rescinded && *regime.rescinded < regime.effective) {

@@ -98,16 +98,20 @@ Status TomlReader::CheckKeys(const toml::table& table, std::string_view path,
   return Status::Ok();
 }
 
+Result<std::string> TomlReader::RequiredString(const toml::table& table, std::string_view path,
+                                               std::string_view key) const {
+  const toml::node* node = table.get(key);
+  if (!node) return Missing(table, path, key);
+  if (!node->is_string()) return WrongType(*node, path, key, "a string");
+  return std::string(*node->value<std::string_view>());
+}
+
 Result<std::optional<std::string>> TomlReader::String(const toml::table& table,
                                                       std::string_view path, std::string_view key,
                                                       bool required) const {
-  const toml::node* node = table.get(key);
-  if (!node) {
-    if (required) return Missing(table, path, key);
-    return std::optional<std::string>();
-  }
-  if (!node->is_string()) return WrongType(*node, path, key, "a string");
-  return std::optional<std::string>(std::string(*node->value<std::string_view>()));
+  if (!table.get(key) && !required) return std::optional<std::string>();
+  STRAITS_ASSIGN_OR_RETURN(std::string value, RequiredString(table, path, key));
+  return std::optional<std::string>(std::move(value));
 }
 
 Result<std::optional<bool>> TomlReader::Bool(const toml::table& table, std::string_view path,
@@ -132,21 +136,23 @@ Result<std::optional<int64_t>> TomlReader::Integer(const toml::table& table, std
   return std::optional<int64_t>(*node->value<int64_t>());
 }
 
-Result<std::optional<double>> TomlReader::Number(const toml::table& table, std::string_view path,
-                                                 std::string_view key, bool required) const {
+Result<double> TomlReader::RequiredNumber(const toml::table& table, std::string_view path,
+                                          std::string_view key) const {
   const toml::node* node = table.get(key);
-  if (!node) {
-    if (required) return Missing(table, path, key);
-    return std::optional<double>();
-  }
-  if (node->is_integer()) {
-    return std::optional<double>(static_cast<double>(*node->value<int64_t>()));
-  }
+  if (!node) return Missing(table, path, key);
+  if (node->is_integer()) return static_cast<double>(*node->value<int64_t>());
   if (!node->is_floating_point()) return WrongType(*node, path, key, "a number");
   double value = *node->value<double>();
   if (!std::isfinite(value)) {
     return Error(*node, JoinPath(path, key), "must be a finite number, found nan or inf");
   }
+  return value;
+}
+
+Result<std::optional<double>> TomlReader::Number(const toml::table& table, std::string_view path,
+                                                 std::string_view key, bool required) const {
+  if (!table.get(key) && !required) return std::optional<double>();
+  STRAITS_ASSIGN_OR_RETURN(double value, RequiredNumber(table, path, key));
   return std::optional<double>(value);
 }
 
@@ -158,31 +164,29 @@ Result<std::optional<SourcedValue>> TomlReader::Sourced(const toml::table& table
   const std::string field_path = JoinPath(path, key);
   if (const toml::table* inner = node->as_table()) {
     STRAITS_RETURN_IF_ERROR(CheckKeys(*inner, field_path, {"value", "source"}));
-    STRAITS_ASSIGN_OR_RETURN(std::optional<double> value,
-                             Number(*inner, field_path, "value", true));
-    STRAITS_ASSIGN_OR_RETURN(std::optional<std::string> source,
-                             String(*inner, field_path, "source", require_source));
-    if (require_source && source->empty()) {
+    STRAITS_ASSIGN_OR_RETURN(double value, RequiredNumber(*inner, field_path, "value"));
+    std::string source;
+    if (require_source || inner->get("source")) {
+      STRAITS_ASSIGN_OR_RETURN(source, RequiredString(*inner, field_path, "source"));
+    }
+    if (require_source && source.empty()) {
       return Error(*inner->get("source"), JoinPath(field_path, "source"), "must not be empty");
     }
-    return std::optional<SourcedValue>(SourcedValue{*value, source.value_or("")});
+    return std::optional<SourcedValue>(SourcedValue{value, std::move(source)});
   }
   if (require_source) {
     return Error(*node, field_path,
                  "must be { value = <number>, source = \"...\" }: every catalog number names "
                  "its source");
   }
-  STRAITS_ASSIGN_OR_RETURN(std::optional<double> value, Number(table, path, key, true));
-  return std::optional<SourcedValue>(SourcedValue{*value, ""});
+  STRAITS_ASSIGN_OR_RETURN(double value, RequiredNumber(table, path, key));
+  return std::optional<SourcedValue>(SourcedValue{value, ""});
 }
 
-Result<std::optional<Instant>> TomlReader::Date(const toml::table& table, std::string_view path,
-                                                std::string_view key, bool required) const {
+Result<Instant> TomlReader::RequiredDate(const toml::table& table, std::string_view path,
+                                         std::string_view key) const {
   const toml::node* node = table.get(key);
-  if (!node) {
-    if (required) return Missing(table, path, key);
-    return std::optional<Instant>();
-  }
+  if (!node) return Missing(table, path, key);
   Result<Instant> parsed = InvalidArgument("unset");
   if (const auto* date = node->as_date()) {
     const toml::date& d = date->get();
@@ -198,7 +202,14 @@ Result<std::optional<Instant>> TomlReader::Date(const toml::table& table, std::s
     return WrongType(*node, path, key, "a date (YYYY-MM-DD)");
   }
   if (!parsed.ok()) return Error(*node, JoinPath(path, key), parsed.status().message());
-  return std::optional<Instant>(*parsed);
+  return parsed;
+}
+
+Result<std::optional<Instant>> TomlReader::Date(const toml::table& table, std::string_view path,
+                                                std::string_view key, bool required) const {
+  if (!table.get(key) && !required) return std::optional<Instant>();
+  STRAITS_ASSIGN_OR_RETURN(Instant value, RequiredDate(table, path, key));
+  return std::optional<Instant>(value);
 }
 
 Result<std::vector<std::string>> TomlReader::StringArray(const toml::table& table,

@@ -42,6 +42,14 @@ class TomlReader {
   Status CheckKeys(const toml::table& table, std::string_view path,
                    std::initializer_list<std::string_view> allowed) const;
 
+  // Required values: missing_key errors when absent.
+  Result<std::string> RequiredString(const toml::table& table, std::string_view path,
+                                     std::string_view key) const;
+  Result<double> RequiredNumber(const toml::table& table, std::string_view path,
+                                std::string_view key) const;
+  Result<Instant> RequiredDate(const toml::table& table, std::string_view path,
+                               std::string_view key) const;
+
   // Each getter reads `key` of `table`; `path` is the table's path ("" at the
   // root) for messages. nullopt when absent and not required.
   Result<std::optional<std::string>> String(const toml::table& table, std::string_view path,
