@@ -10,6 +10,10 @@
 #include "catalog/classify.h"
 #include "catalog/tpp.h"
 
+namespace straits::embedded {
+extern const std::string_view kAcceleratorsToml;
+}  // namespace straits::embedded
+
 namespace straits::catalog {
 namespace {
 
@@ -236,6 +240,30 @@ TEST(ShippedClassification, HistoryOfTheChipsDesignedAroundTheLines) {
   EXPECT_EQ(h20->eccn, Eccn::kNot3A090);
   EXPECT_EQ(h20->regime_in_force, "us-ear-2023-10");
   EXPECT_TRUE(h20->reason.starts_with("us-ear-2023-10: 3A090.a.1: TPP 2368 < 4800")) << h20->reason;
+}
+
+// Cut anywhere, the shipped files give an error or a smaller valid result,
+// never a crash.
+TEST(ShippedData, TruncatedFilesFailCleanly) {
+  const std::string_view catalog_text = embedded::kAcceleratorsToml;
+  for (size_t length = 0; length < catalog_text.size(); length += 1013) {
+    Result<Catalog> catalog = Catalog::FromToml(catalog_text.substr(0, length), "cut.toml");
+    if (!catalog.ok()) {
+      EXPECT_EQ(catalog.status().code(), StatusCode::kInvalidArgument) << length;
+    } else {
+      EXPECT_LE(catalog->models().size(), Shipped().models().size());
+    }
+  }
+  for (const ShippedFile& pack : ShippedPolicyPacks()) {
+    for (size_t length = 0; length < pack.text.size(); length += 97) {
+      Result<ClassificationRegime> regime = ParseRegimeToml(pack.text.substr(0, length), "cut");
+      if (!regime.ok()) {
+        EXPECT_TRUE(regime.status().code() == StatusCode::kInvalidArgument ||
+                    regime.status().code() == StatusCode::kFailedPrecondition)
+            << regime.status();
+      }
+    }
+  }
 }
 
 }  // namespace

@@ -138,5 +138,33 @@ TEST(ParseSpecToml, CatalogOnlyKeysAreNotSpecKeys) {
   EXPECT_NE(spec.status().message().find("published_tpp"), std::string::npos);
 }
 
+// Truncated and corrupted files must come back as errors (or specs), never
+// crash; the sanitizer build checks memory safety on the way.
+TEST(ParseSpecToml, SurvivesTruncatedAndCorruptedInput) {
+  const std::string text(kExample);
+  int errors = 0;
+  for (size_t length = 0; length < text.size(); ++length) {
+    Result<AcceleratorSpec> spec = ParseSpecToml(text.substr(0, length), "cut.toml");
+    if (!spec.ok()) {
+      ++errors;
+      EXPECT_EQ(spec.status().code(), StatusCode::kInvalidArgument);
+      EXPECT_TRUE(spec.status().field().starts_with("cut.toml:")) << spec.status();
+    }
+  }
+  EXPECT_GT(errors, 0);
+  for (size_t pos = 0; pos < text.size(); ++pos) {
+    for (char replacement : {'"', '[', '=', '-', '\0', '\xff', '9'}) {
+      std::string corrupted = text;
+      corrupted[pos] = replacement;
+      Result<AcceleratorSpec> spec = ParseSpecToml(corrupted, "bad.toml");
+      if (spec.ok()) {
+        EXPECT_TRUE(ValidateSpec(*spec).ok());
+      } else {
+        EXPECT_EQ(spec.status().code(), StatusCode::kInvalidArgument);
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace straits::catalog

@@ -61,8 +61,8 @@ class TomlReader {
   // An integer or a float; rejects strings ("12") and other types.
   Result<std::optional<double>> Number(const toml::table& table, std::string_view path,
                                        std::string_view key, bool required) const;
-  // A number, or { value = <number>, source = "..." } when `allow_sourced`.
-  // With `require_source`, the table form with a non-empty source is required.
+  // A number, or { value = <number>, source = "..." }. With `require_source`,
+  // only the table form with a non-empty source is accepted.
   Result<std::optional<SourcedValue>> Sourced(const toml::table& table, std::string_view path,
                                               std::string_view key, bool require_source) const;
   // A TOML local date (2023-11-17) or a "YYYY-MM-DD" string.
