@@ -12,7 +12,7 @@ dev: deps
 
 release: deps
 	cmake --preset release
-	cmake --build --preset release
+	cmake --build --preset release --target straits
 
 # Installs dependencies, builds the dev preset (ASan+UBSan) and runs every test.
 test: dev
@@ -23,8 +23,11 @@ test: dev
 demo: release
 	scripts/demo
 
-bench: release
-	scripts/bench-http
+# Builds every benchmark (release) and runs the HTTP one; see docs/benchmarks.md.
+bench: deps
+	cmake --preset release
+	cmake --build --preset release
+	bench/http/run
 
 format:
 	find src tests bench -name '*.h' -o -name '*.cc' | xargs clang-format -i

@@ -1,0 +1,60 @@
+// `straits serve`: the HTTP API over the database.
+#include <cstdio>
+
+#include "api/api.h"
+#include "api/server.h"
+#include "cli/context.h"
+#include "cli/exit_codes.h"
+#include "core/clock.h"
+
+namespace straits::cli {
+namespace {
+
+struct ServeFlags {
+  std::string listen = "127.0.0.1:8080";
+  int threads = 2;
+  size_t body_limit = 1 << 20;
+};
+
+Status Serve(const GlobalOptions& options, const ServeFlags& flags) {
+  api::ServerOptions server_options;
+  STRAITS_RETURN_IF_ERROR(
+      api::ParseListenAddress(flags.listen, server_options.address, server_options.port));
+  if (flags.threads < 1 || flags.threads > 256) {
+    return InvalidArgument("must be between 1 and 256", "--threads");
+  }
+  server_options.threads = flags.threads;
+  server_options.body_limit = flags.body_limit;
+  STRAITS_ASSIGN_OR_RETURN(auto store, OpenStore(options));
+  SystemClock clock;
+  api::Api api(api::Services{*store, clock});
+  server_options.on_listening = [&](const std::string& bound) {
+    std::printf("straits: serving http://%s (threads %d, database %s); Ctrl-C to stop\n",
+                bound.c_str(), flags.threads, options.db_path.c_str());
+    std::fflush(stdout);
+  };
+  api::Server server(api, server_options);
+  STRAITS_RETURN_IF_ERROR(server.Run());
+  std::printf("straits: stopped; database closed\n");
+  return Status::Ok();
+}
+
+}  // namespace
+
+void RegisterServeCommand(CLI::App& app, GlobalOptions& options, int& exit_code) {
+  auto flags = std::make_shared<ServeFlags>();
+  CLI::App* serve = app.add_subcommand(
+      "serve", "Serve the HTTP API (GET /openapi.json describes it); stops gracefully on "
+               "SIGINT/SIGTERM");
+  serve->add_option("--listen", flags->listen, "HOST:PORT to listen on; port 0 picks a free one")
+      ->capture_default_str();
+  serve->add_option("--threads", flags->threads, "Worker threads")->capture_default_str();
+  serve->add_option("--body-limit", flags->body_limit, "Largest request body in bytes (413 above)")
+      ->capture_default_str();
+  serve->callback([&options, &exit_code, flags] {
+    Status s = Serve(options, *flags);
+    exit_code = s.ok() ? kExitOk : ReportError(s);
+  });
+}
+
+}  // namespace straits::cli
