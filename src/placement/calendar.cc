@@ -1,0 +1,314 @@
+#include "placement/calendar.h"
+
+#include <algorithm>
+#include <string>
+#include <utility>
+
+namespace straits::placement {
+namespace {
+
+std::string NodeField(size_t i) { return "allocations[" + std::to_string(i) + "]"; }
+
+}  // namespace
+
+Calendar::Calendar(std::vector<int32_t> node_gpus)
+    : capacity_(std::move(node_gpus)), points_(capacity_.size()) {}
+
+Calendar::Calendar(const Topology& topology) : Calendar(topology.node_gpus()) {}
+
+int32_t Calendar::SegmentAt(NodeIndex node, Seconds t) const {
+  const std::vector<ChangePoint>& pts = points_[static_cast<size_t>(node)];
+  auto it = std::upper_bound(pts.begin(), pts.end(), t,
+                             [](Seconds value, const ChangePoint& p) { return value < p.time; });
+  return static_cast<int32_t>(it - pts.begin()) - 1;
+}
+
+int32_t Calendar::UsedAt(NodeIndex node, Seconds t) const {
+  const int32_t seg = SegmentAt(node, t);
+  return seg < 0 ? 0 : points_[static_cast<size_t>(node)][static_cast<size_t>(seg)].used;
+}
+
+int32_t Calendar::MaxUsed(NodeIndex node, Seconds start, Seconds end) const {
+  if (start >= end) return 0;
+  const std::vector<ChangePoint>& pts = points_[static_cast<size_t>(node)];
+  int32_t seg = SegmentAt(node, start);
+  int32_t max_used = seg < 0 ? 0 : pts[static_cast<size_t>(seg)].used;
+  for (size_t i = static_cast<size_t>(seg + 1); i < pts.size() && pts[i].time < end; ++i) {
+    max_used = std::max(max_used, pts[i].used);
+  }
+  return max_used;
+}
+
+void Calendar::AddUsage(NodeIndex node, Seconds start, Seconds end, int32_t delta) {
+  std::vector<ChangePoint>& pts = points_[static_cast<size_t>(node)];
+  // Make sure there is a point exactly at `t`, carrying the usage in force there.
+  auto ensure = [&pts](Seconds t) -> size_t {
+    auto it = std::lower_bound(pts.begin(), pts.end(), t,
+                               [](const ChangePoint& p, Seconds value) { return p.time < value; });
+    const auto idx = static_cast<size_t>(it - pts.begin());
+    if (it != pts.end() && it->time == t) return idx;
+    const int32_t before = idx == 0 ? 0 : pts[idx - 1].used;
+    pts.insert(it, ChangePoint{.time = t, .used = before});
+    return idx;
+  };
+  const size_t first = ensure(start);
+  const size_t last = ensure(end);
+  for (size_t i = first; i < last; ++i) pts[i].used += delta;
+  // Keep the representation canonical: no point equal to its predecessor.
+  auto prev_used = [&pts](size_t i) { return i == 0 ? 0 : pts[i - 1].used; };
+  if (pts[last].used == prev_used(last)) pts.erase(pts.begin() + static_cast<ptrdiff_t>(last));
+  if (pts[first].used == prev_used(first)) pts.erase(pts.begin() + static_cast<ptrdiff_t>(first));
+}
+
+Status Calendar::Reserve(ReservationId id, Interval interval,
+                         std::span<const Allocation> allocations) {
+  const Seconds start = std::max(interval.start().unix_seconds(), horizon_);
+  const Seconds end = interval.end().unix_seconds();
+  if (interval.empty()) return InvalidArgument("interval is empty", "interval");
+  if (end <= horizon_) {
+    return InvalidArgument("interval ends before the calendar's horizon", "interval");
+  }
+  if (allocations.empty()) return InvalidArgument("no allocations", "allocations");
+  std::vector<Allocation> sorted(allocations.begin(), allocations.end());
+  for (size_t i = 0; i < sorted.size(); ++i) {
+    const Allocation& a = sorted[i];
+    if (a.node < 0 || a.node >= num_nodes()) {
+      return InvalidArgument("node index " + std::to_string(a.node) + " out of range [0, " +
+                                 std::to_string(num_nodes()) + ")",
+                             NodeField(i) + ".node");
+    }
+    if (a.gpus < 1) return InvalidArgument("gpus must be >= 1", NodeField(i) + ".gpus");
+  }
+  std::sort(sorted.begin(), sorted.end(),
+            [](const Allocation& a, const Allocation& b) { return a.node < b.node; });
+  for (size_t i = 1; i < sorted.size(); ++i) {
+    if (sorted[i].node == sorted[i - 1].node) {
+      return InvalidArgument("node " + std::to_string(sorted[i].node) + " listed twice",
+                             "allocations");
+    }
+  }
+  if (auto it = bookings_.find(id); it != bookings_.end()) {
+    if (it->second.start == start && it->second.end == end && it->second.allocations == sorted) {
+      return Status::Ok();
+    }
+    return AlreadyExists("reservation " + std::to_string(id) + " already holds other capacity");
+  }
+  for (size_t i = 0; i < allocations.size(); ++i) {
+    const Allocation& a = allocations[i];
+    const int32_t free = FreeGpus(a.node, start, end);
+    if (free < a.gpus) {
+      return ResourceExhausted("node " + std::to_string(a.node) + " has " + std::to_string(free) +
+                                   " GPUs free over the interval, " + std::to_string(a.gpus) +
+                                   " requested",
+                               NodeField(i));
+    }
+  }
+  for (const Allocation& a : sorted) AddUsage(a.node, start, end, a.gpus);
+  bookings_.emplace(id, Booking{.start = start, .end = end, .allocations = std::move(sorted)});
+  return Status::Ok();
+}
+
+void Calendar::Unreserve(ReservationId id) {
+  auto it = bookings_.find(id);
+  if (it == bookings_.end()) return;
+  const Booking& booking = it->second;
+  const Seconds start = std::max(booking.start, horizon_);
+  if (start < booking.end) {
+    for (const Allocation& a : booking.allocations) AddUsage(a.node, start, booking.end, -a.gpus);
+  }
+  bookings_.erase(it);
+}
+
+Status Calendar::Shrink(ReservationId id, Instant new_end) {
+  auto it = bookings_.find(id);
+  if (it == bookings_.end()) return NotFound("no reservation " + std::to_string(id));
+  Booking& booking = it->second;
+  const Seconds end = new_end.unix_seconds();
+  if (end <= booking.start || end > booking.end) {
+    return InvalidArgument("new end must be after the start and not after the current end",
+                           "new_end");
+  }
+  const Seconds from = std::max(end, horizon_);
+  if (from < booking.end) {
+    for (const Allocation& a : booking.allocations) AddUsage(a.node, from, booking.end, -a.gpus);
+  }
+  booking.end = end;
+  return Status::Ok();
+}
+
+const Booking* Calendar::Find(ReservationId id) const {
+  auto it = bookings_.find(id);
+  return it == bookings_.end() ? nullptr : &it->second;
+}
+
+void Calendar::ForgetBefore(Seconds t) {
+  if (t <= horizon_) return;
+  horizon_ = t;
+  for (std::vector<ChangePoint>& pts : points_) {
+    // Keep the point in force at t (moved to t) and everything after it.
+    auto it = std::upper_bound(pts.begin(), pts.end(), t,
+                               [](Seconds value, const ChangePoint& p) { return value < p.time; });
+    if (it == pts.begin()) continue;
+    --it;
+    if (it->used == 0) ++it;  // usage 0 is the implicit state before the first point
+    pts.erase(pts.begin(), it);
+    if (!pts.empty() && pts.front().time < t) pts.front().time = t;
+  }
+  std::erase_if(bookings_, [t](const auto& entry) { return entry.second.end <= t; });
+}
+
+std::optional<Seconds> Calendar::EarliestStartOneNode(NodeIndex node, int32_t gpus,
+                                                      Seconds duration, Seconds earliest,
+                                                      Seconds latest_start) const {
+  const std::vector<ChangePoint>& pts = points_[static_cast<size_t>(node)];
+  const int32_t limit = capacity(node) - gpus;  // usage above this blocks the request
+  if (limit < 0) return std::nullopt;
+  const auto n = static_cast<int32_t>(pts.size());
+  auto used = [&pts](int32_t i) { return i < 0 ? 0 : pts[static_cast<size_t>(i)].used; };
+  Seconds s = earliest;
+  int32_t seg = SegmentAt(node, s);
+  while (s <= latest_start) {
+    // Find the first segment in [s, s + duration) that blocks.
+    int32_t blocked = -1;
+    for (int32_t i = seg; i < n && (i < 0 || pts[static_cast<size_t>(i)].time < s + duration);
+         ++i) {
+      if (used(i) > limit) {
+        blocked = i;
+        break;
+      }
+    }
+    if (blocked < 0) return s;
+    // The earliest start after the block is where usage first falls back to the limit;
+    // the last point always has usage 0, so one exists.
+    int32_t next = blocked + 1;
+    while (next < n && used(next) > limit) ++next;
+    if (next >= n) return std::nullopt;
+    s = pts[static_cast<size_t>(next)].time;
+    seg = next;
+  }
+  return std::nullopt;
+}
+
+std::optional<Seconds> Calendar::EarliestStart(std::span<const NodeIndex> nodes, int32_t gpus,
+                                               Seconds duration, Seconds earliest,
+                                               Seconds latest_start, SearchScratch& scratch,
+                                               std::vector<int32_t>* free_out) const {
+  if (nodes.empty() || gpus < 1 || duration < 1 || earliest > latest_start) return std::nullopt;
+  if (nodes.size() == 1 && free_out == nullptr) {
+    return EarliestStartOneNode(nodes[0], gpus, duration, earliest, latest_start);
+  }
+  int64_t best = 0;
+  return Sweep(nodes, gpus, duration, earliest, latest_start, scratch, &best, free_out);
+}
+
+int64_t Calendar::MaxFreeInWindows(std::span<const NodeIndex> nodes, Seconds duration,
+                                   Seconds earliest, Seconds latest_start,
+                                   SearchScratch& scratch) const {
+  if (nodes.empty() || duration < 1 || earliest > latest_start) return 0;
+  int64_t best = 0;
+  int64_t total = 0;
+  for (NodeIndex node : nodes) total += capacity(node);
+  (void)Sweep(nodes, total + 1, duration, earliest, latest_start, scratch, &best, nullptr);
+  return best;
+}
+
+std::optional<Seconds> Calendar::Sweep(std::span<const NodeIndex> nodes, int64_t gpus,
+                                       Seconds duration, Seconds earliest, Seconds latest_start,
+                                       SearchScratch& scratch, int64_t* best_total,
+                                       std::vector<int32_t>* free_out) const {
+  using Cursor = SearchScratch::Cursor;
+  const size_t count = nodes.size();
+  scratch.cursors_.assign(count, Cursor{});
+  if (scratch.deques_.size() < count) scratch.deques_.resize(count);
+  scratch.heap_.clear();
+
+  auto pts_of = [this, nodes](size_t k) -> const std::vector<ChangePoint>& {
+    return points_[static_cast<size_t>(nodes[k])];
+  };
+  auto used_of = [](const std::vector<ChangePoint>& pts, int32_t i) {
+    return i < 0 ? 0 : pts[static_cast<size_t>(i)].used;
+  };
+  // The next start at which node k's window changes: its left segment ends, or
+  // the next point enters on the right (at s with s + duration > time).
+  auto next_key = [&](size_t k) {
+    const std::vector<ChangePoint>& pts = pts_of(k);
+    const Cursor& c = scratch.cursors_[k];
+    const auto n = static_cast<int32_t>(pts.size());
+    Seconds key = kFarFuture;
+    if (c.left + 1 < n) key = pts[static_cast<size_t>(c.left + 1)].time;
+    if (c.right + 1 < n)
+      key = std::min(key, pts[static_cast<size_t>(c.right + 1)].time - duration + 1);
+    return key;
+  };
+  // Moves node k's window to [s, s + duration) and returns its max usage.
+  auto advance = [&](size_t k, Seconds s) {
+    const std::vector<ChangePoint>& pts = pts_of(k);
+    Cursor& c = scratch.cursors_[k];
+    std::vector<int32_t>& dq = scratch.deques_[k];
+    const auto n = static_cast<int32_t>(pts.size());
+    while (c.left + 1 < n && pts[static_cast<size_t>(c.left + 1)].time <= s) ++c.left;
+    while (c.right + 1 < n && pts[static_cast<size_t>(c.right + 1)].time < s + duration) {
+      ++c.right;
+      const int32_t u = pts[static_cast<size_t>(c.right)].used;
+      while (static_cast<size_t>(c.head) < dq.size() && used_of(pts, dq.back()) <= u) {
+        dq.pop_back();
+      }
+      dq.push_back(c.right);
+    }
+    while (dq[static_cast<size_t>(c.head)] < c.left) ++c.head;
+    return used_of(pts, dq[static_cast<size_t>(c.head)]);
+  };
+  auto heap_cmp = [](const std::pair<Seconds, int32_t>& a, const std::pair<Seconds, int32_t>& b) {
+    return a.first > b.first;
+  };
+
+  int64_t total = 0;
+  std::vector<int32_t> max_used(count);
+  for (size_t k = 0; k < count; ++k) {
+    Cursor& c = scratch.cursors_[k];
+    c.left = SegmentAt(nodes[k], earliest);
+    c.right = c.left;
+    c.head = 0;
+    std::vector<int32_t>& dq = scratch.deques_[k];
+    dq.clear();
+    dq.push_back(c.left);
+    max_used[k] = advance(k, earliest);
+    total += capacity(nodes[k]) - max_used[k];
+    const Seconds key = next_key(k);
+    if (key < kFarFuture) scratch.heap_.emplace_back(key, static_cast<int32_t>(k));
+  }
+  std::make_heap(scratch.heap_.begin(), scratch.heap_.end(), heap_cmp);
+
+  auto found = [&](Seconds s) -> std::optional<Seconds> {
+    if (free_out != nullptr) {
+      free_out->resize(count);
+      for (size_t k = 0; k < count; ++k) (*free_out)[k] = capacity(nodes[k]) - max_used[k];
+    }
+    return s;
+  };
+  *best_total = std::max(*best_total, total);
+  if (total >= gpus) return found(earliest);
+
+  while (!scratch.heap_.empty()) {
+    const Seconds s = scratch.heap_.front().first;
+    if (s > latest_start) break;
+    while (!scratch.heap_.empty() && scratch.heap_.front().first == s) {
+      std::pop_heap(scratch.heap_.begin(), scratch.heap_.end(), heap_cmp);
+      const auto k = static_cast<size_t>(scratch.heap_.back().second);
+      scratch.heap_.pop_back();
+      const int32_t now_used = advance(k, s);
+      total += max_used[k] - now_used;
+      max_used[k] = now_used;
+      const Seconds key = next_key(k);
+      if (key < kFarFuture) {
+        scratch.heap_.emplace_back(key, static_cast<int32_t>(k));
+        std::push_heap(scratch.heap_.begin(), scratch.heap_.end(), heap_cmp);
+      }
+    }
+    *best_total = std::max(*best_total, total);
+    if (total >= gpus) return found(s);
+  }
+  return std::nullopt;
+}
+
+}  // namespace straits::placement

@@ -1,0 +1,189 @@
+// Calendar: GPUs in use on every node over time, and the searches placement
+// needs: "free GPUs on this node over [s, e)" and "earliest start >= t at which
+// this set of nodes has k free GPUs for d". Reservations are added, removed and
+// shrunk (ended early) by id; a reservation that would put more GPUs on a node
+// than it has is refused, so the calendar never holds an oversubscription.
+//
+//   Calendar cal(topology.node_gpus());
+//   Allocation take[] = {{.node = 3, .gpus = 8}, {.node = 4, .gpus = 8}};
+//   STRAITS_RETURN_IF_ERROR(cal.Reserve(42, *Interval::Make(s, e), take));
+//   cal.FreeGpus(3, s, e);                                  // 0
+//   cal.EarliestStart(nodes, 16, Duration::Hours(4), now, latest_start);
+//
+// Data structure, and why. Each node holds its usage as a step function: a
+// sorted flat array of change points (time, GPUs in use from then on), with no
+// two neighbours equal and the last one at 0. With a million reservations over a
+// year on 12,500 nodes, a node holds a few hundred to a few thousand points, so
+//   - a point query or a window query is one binary search plus a short scan of
+//     the points inside the window (cache-friendly: 16-byte entries, no pointers);
+//   - reserve/remove touch only the nodes of the reservation: two inserts and an
+//     increment of the points in between; inserts land near the end in practice
+//     (new reservations are in the future), so the array move is short;
+//   - history before `ForgetBefore(t)` is dropped, keeping arrays short in a
+//     long simulation.
+// A segment tree over time would make inserts O(log n) but needs a fixed time
+// axis or rebalancing and loses the linear scan the window queries want.
+//
+// The multi-node earliest-start search (pod and site scopes) is a sweep over
+// start times: every node keeps a sliding-window maximum (a monotone deque) of
+// its usage over [s, s + d), a heap orders the next instant at which any node's
+// window changes, and the free total is updated only for nodes that changed. The
+// earliest feasible start is always either the lower bound t or an instant at
+// which some node's usage drops, and the sweep visits all of those in order, so
+// the answer is exactly the earliest. Cost: O(N log P + E log N) for N nodes, P
+// points per node and E change points passed before the answer.
+//
+// Times are UTC seconds. Thread-safety: a Calendar is not thread-safe; const
+// methods may run concurrently only while nothing mutates it. The search methods
+// take a caller-owned `SearchScratch` so concurrent readers do not share buffers.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <span>
+#include <unordered_map>
+#include <vector>
+
+#include "core/status.h"
+#include "core/time.h"
+#include "placement/topology.h"
+
+namespace straits::placement {
+
+using ReservationId = uint64_t;
+
+// Seconds since the Unix epoch; the engine's internal time type.
+using Seconds = int64_t;
+// Far enough out to mean "no bound", small enough that adding a year cannot overflow.
+inline constexpr Seconds kFarFuture = std::numeric_limits<int64_t>::max() / 4;
+
+struct Allocation {
+  NodeIndex node = 0;
+  int32_t gpus = 0;
+  friend bool operator==(const Allocation&, const Allocation&) = default;
+};
+
+// One change point of a node's usage: from `time` on, `used` GPUs are taken.
+struct ChangePoint {
+  Seconds time = 0;
+  int32_t used = 0;
+};
+
+struct Booking {
+  Seconds start = 0;
+  Seconds end = 0;
+  std::vector<Allocation> allocations;  // sorted by node, one entry per node
+};
+
+// Reusable buffers for the searches; one per thread. Holds no state between calls.
+class SearchScratch {
+ public:
+  SearchScratch() = default;
+
+ private:
+  friend class Calendar;
+  struct Cursor {
+    int32_t left = -1;   // index of the point whose segment contains s; -1 = before the first
+    int32_t right = -1;  // last point with time < s + d
+    int32_t head = 0;    // deque = window_[node][head..]
+  };
+  std::vector<Cursor> cursors_;
+  std::vector<std::vector<int32_t>> deques_;
+  std::vector<std::pair<Seconds, int32_t>> heap_;
+};
+
+class Calendar {
+ public:
+  // `node_gpus[n]` is the capacity of node n (see Topology::node_gpus()).
+  explicit Calendar(std::vector<int32_t> node_gpus);
+  explicit Calendar(const Topology& topology);
+
+  Calendar(const Calendar&) = default;
+  Calendar& operator=(const Calendar&) = default;
+  Calendar(Calendar&&) = default;
+  Calendar& operator=(Calendar&&) = default;
+
+  int32_t num_nodes() const { return static_cast<int32_t>(capacity_.size()); }
+  int32_t capacity(NodeIndex node) const { return capacity_[static_cast<size_t>(node)]; }
+
+  // Takes `allocations` over `interval` under `id`, all or nothing.
+  // - invalid_argument: empty interval, a node out of range, gpus < 1, a node
+  //   listed twice, no allocations, or an interval that ends before the horizon.
+  // - resource_exhausted: some node would exceed its GPU count somewhere in the
+  //   interval (field "allocations[i]").
+  // - already_exists: `id` is taken by a different reservation. Reserving the
+  //   same id again with the same interval and allocations is a no-op (OK), so
+  //   a retried reserve is harmless.
+  Status Reserve(ReservationId id, Interval interval, std::span<const Allocation> allocations);
+
+  // Releases `id`. Idempotent: an unknown or already released id is OK.
+  void Unreserve(ReservationId id);
+
+  // Ends `id` early at `new_end` (start < new_end <= end); the GPUs are free
+  // from `new_end` on. not_found for an unknown id; invalid_argument otherwise.
+  Status Shrink(ReservationId id, Instant new_end);
+
+  // The reservation under `id`, or null.
+  const Booking* Find(ReservationId id) const;
+  size_t num_reservations() const { return bookings_.size(); }
+
+  // GPUs in use on `node` at instant `t`.
+  int32_t UsedAt(NodeIndex node, Seconds t) const;
+  // Largest number of GPUs in use on `node` at any instant of [start, end);
+  // 0 for an empty interval.
+  int32_t MaxUsed(NodeIndex node, Seconds start, Seconds end) const;
+  // GPUs free on `node` during all of [start, end).
+  int32_t FreeGpus(NodeIndex node, Seconds start, Seconds end) const {
+    return capacity(node) - MaxUsed(node, start, end);
+  }
+
+  // Earliest start s with earliest <= s <= latest_start at which the nodes,
+  // together, have `gpus` GPUs free for all of [s, s + duration), counting for
+  // each node the GPUs it has free during the whole window. nullopt if none.
+  // Requires gpus >= 1, duration >= 1.
+  //
+  // When `free_out` is given and a start is found, it receives each node's free
+  // GPUs over the window, in the order of `nodes`.
+  std::optional<Seconds> EarliestStart(std::span<const NodeIndex> nodes, int32_t gpus,
+                                       Seconds duration, Seconds earliest, Seconds latest_start,
+                                       SearchScratch& scratch,
+                                       std::vector<int32_t>* free_out = nullptr) const;
+
+  // The most GPUs the nodes have free together, over any window of `duration`
+  // starting in [earliest, latest_start]. Used to say how far short a request is.
+  int64_t MaxFreeInWindows(std::span<const NodeIndex> nodes, Seconds duration, Seconds earliest,
+                           Seconds latest_start, SearchScratch& scratch) const;
+
+  // Drops everything before `t`: change points, and reservations that ended by
+  // then. Later queries and changes must not look before `t` (reservations
+  // reaching back before it are clipped to it).
+  void ForgetBefore(Seconds t);
+  Seconds horizon() const { return horizon_; }
+
+  // The change points of `node`, for checkers and tests.
+  std::span<const ChangePoint> Points(NodeIndex node) const {
+    return points_[static_cast<size_t>(node)];
+  }
+
+ private:
+  // Adds `delta` to the usage of `node` over [start, end); start < end.
+  void AddUsage(NodeIndex node, Seconds start, Seconds end, int32_t delta);
+  // Index of the last point with time <= t, or -1.
+  int32_t SegmentAt(NodeIndex node, Seconds t) const;
+
+  std::optional<Seconds> EarliestStartOneNode(NodeIndex node, int32_t gpus, Seconds duration,
+                                              Seconds earliest, Seconds latest_start) const;
+  // The sweep behind EarliestStart and MaxFreeInWindows. Returns the first start
+  // with a free total >= gpus; `best_total` receives the largest total seen.
+  std::optional<Seconds> Sweep(std::span<const NodeIndex> nodes, int64_t gpus, Seconds duration,
+                               Seconds earliest, Seconds latest_start, SearchScratch& scratch,
+                               int64_t* best_total, std::vector<int32_t>* free_out) const;
+
+  std::vector<int32_t> capacity_;
+  std::vector<std::vector<ChangePoint>> points_;
+  std::unordered_map<ReservationId, Booking> bookings_;
+  Seconds horizon_ = std::numeric_limits<int64_t>::min() / 4;
+};
+
+}  // namespace straits::placement
