@@ -219,7 +219,7 @@ TEST(ShippedClassification, EveryModelUnder2022And2023) {
 TEST(ShippedClassification, HistoryOfTheChipsDesignedAroundTheLines) {
   const ClassificationRegime& r2022 = *FindRegime(Regimes(), "us-ear-2022-10");
   const ClassificationRegime& r2023 = *FindRegime(Regimes(), "us-ear-2023-10");
-  EXPECT_EQ(Classify(Model("a800-sxm"), r2022).reason, "3A090.a: I/O 400 GB/s < 600 GB/s");
+  EXPECT_EQ(Classify(Model("a800-sxm"), r2022).reason, "3A090.a: I/O 464 GB/s < 600 GB/s");
   EXPECT_EQ(Classify(Model("a800-sxm"), r2023).reason,
             "3A090.a.1: TPP 4992 >= 4800; 3A090.a.2: TPP 4992 >= 1600 and PD 6.04 >= 5.92 and "
             "datacenter IC");
