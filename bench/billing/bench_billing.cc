@@ -11,6 +11,10 @@
 //       SQLite peers (bench/billing/peers/), plus the expected report.
 //   bench_billing --micro [Google Benchmark flags]
 //       Micro-benchmarks of the hot functions.
+//   bench_billing --ledger FILE
+//       Prints the attribution of a sales ledger by fiscal quarter (fiscal year from
+//       February) under every method, and billing x hq reconciliation, as JSON
+//       (the figures quoted in docs/billing.md).
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -28,6 +32,7 @@
 
 #include "billing/attribution.h"
 #include "billing/default_fx.h"
+#include "billing/ledger.h"
 #include "billing/rating.h"
 #include "billing/revenue_sources.h"
 
@@ -537,6 +542,23 @@ void BM_AttributeAll(benchmark::State& state) {
 }
 BENCHMARK(BM_AttributeAll)->Arg(120'000)->Unit(benchmark::kMillisecond);
 
+int Ledger(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::vector<LedgerInvoice> ledger = Must(ParseLedgerCsv(text, path), "ledger");
+  const FxTable fx = Must(FxTable::Parse(DefaultFxCsv(), "data/fx/usd-rates.csv"), "fx");
+  const RevenueFacts facts =
+      Must(FactsFromLedger(ledger, fx, *Currency::Parse("USD"), path), "facts");
+  const PeriodSpec fiscal{PeriodKind::kFiscalQuarter, 2};
+  for (const RevenueReport& r : AttributeAll(facts, fiscal)) {
+    std::printf("%s\n", ReportToJson(r).c_str());
+  }
+  std::printf(
+      "%s\n",
+      ReconciliationToJson(Reconcile(facts, Method::kBilling, Method::kHq, fiscal)).c_str());
+  return 0;
+}
+
 }  // namespace
 }  // namespace straits::billing
 
@@ -549,6 +571,7 @@ int main(int argc, char** argv) {
     benchmark::RunSpecifiedBenchmarks();
     return 0;
   }
+  if (argc > 2 && std::strcmp(argv[1], "--ledger") == 0) return straits::billing::Ledger(argv[2]);
   int64_t records = 100'000'000;
   int leases = 10'000, threads = 2, runs = 5;
   std::string dump;

@@ -51,12 +51,56 @@ Result<std::vector<UsageRecord>> ParseUsageCsv(std::string_view text, std::strin
   return records;
 }
 
+namespace {
+constexpr uint64_t kEmptyKey = ~uint64_t{0};
+}  // namespace
+
+uint32_t UsageLedger::SeriesTable::FindOrInsert(uint64_t key, uint32_t next, bool& inserted) {
+  if ((size_ + 1) * 2 > keys_.size()) Grow();
+  const size_t mask = keys_.size() - 1;
+  // Fibonacci hashing spreads the (lease << 32 | node) keys over the table.
+  size_t slot = static_cast<size_t>((key * 0x9E3779B97F4A7C15ULL) >> 20) & mask;
+  while (true) {
+    if (keys_[slot] == key) {
+      inserted = false;
+      return values_[slot];
+    }
+    if (keys_[slot] == kEmptyKey) {
+      keys_[slot] = key;
+      values_[slot] = next;
+      ++size_;
+      inserted = true;
+      return next;
+    }
+    slot = (slot + 1) & mask;
+  }
+}
+
+void UsageLedger::SeriesTable::Grow() {
+  std::vector<uint64_t> old_keys = std::move(keys_);
+  std::vector<uint32_t> old_values = std::move(values_);
+  const size_t capacity = std::max<size_t>(1024, old_keys.size() * 2);
+  keys_.assign(capacity, kEmptyKey);
+  values_.assign(capacity, 0);
+  size_ = 0;
+  bool inserted = false;
+  for (size_t i = 0; i < old_keys.size(); ++i) {
+    if (old_keys[i] != kEmptyKey) FindOrInsert(old_keys[i], old_values[i], inserted);
+  }
+}
+
+void UsageLedger::SeriesTable::Clear() {
+  keys_.clear();
+  values_.clear();
+  size_ = 0;
+}
+
 void UsageLedger::Reserve(size_t records) {
   const size_t total = start_.size() + records;
   lease_.reserve(total);
   start_.reserve(total);
   gpu_seconds_.reserve(total);
-  node_.reserve(total);
+  series_.reserve(total);
   length_.reserve(total);
 }
 
@@ -92,12 +136,32 @@ void UsageLedger::ForgetNames(const std::vector<std::string>& added_leases,
   nodes_.resize(nodes_.size() - added_nodes.size());
 }
 
+UsageLedger::SeriesIndex UsageLedger::BuildSeriesIndex(const std::vector<uint8_t>& touched) const {
+  SeriesIndex index;
+  index.offsets.assign(touched.size() + 1, 0);
+  for (uint32_t series : series_) {
+    if (touched[series] != 0) ++index.offsets[series + 1];
+  }
+  for (size_t s = 1; s < index.offsets.size(); ++s) index.offsets[s] += index.offsets[s - 1];
+  index.records.resize(index.offsets.back());
+  std::vector<uint64_t> fill(index.offsets.begin(), index.offsets.end() - 1);
+  for (size_t i = 0; i < series_.size(); ++i) {
+    if (touched[series_[i]] != 0) index.records[fill[series_[i]]++] = static_cast<uint32_t>(i);
+  }
+  for (size_t s = 0; s < touched.size(); ++s) {
+    if (touched[s] == 0) continue;
+    auto first = index.records.begin() + static_cast<std::ptrdiff_t>(index.offsets[s]);
+    auto last = index.records.begin() + static_cast<std::ptrdiff_t>(index.offsets[s + 1]);
+    std::sort(first, last, [&](uint32_t x, uint32_t y) { return start_[x] < start_[y]; });
+  }
+  return index;
+}
+
 Result<IngestStats> UsageLedger::Ingest(std::span<const UsageRecord> records,
                                         std::string_view source) {
   struct Staged {
     uint32_t series;
     uint32_t lease;
-    uint32_t node;
     uint32_t length;
     uint32_t gpu_seconds;
     int64_t start;
@@ -105,17 +169,29 @@ Result<IngestStats> UsageLedger::Ingest(std::span<const UsageRecord> records,
     bool duplicate;
   };
   std::vector<std::string> added_leases, added_nodes;
-  std::vector<uint64_t> added_series;
-  const size_t series_before = series_.size();
+  const size_t series_before = series_lease_.size();
   // Undoes the name and series interning of a failed batch, so that a failed
   // import leaves no trace.
   auto fail = [&](Status status) -> Result<IngestStats> {
-    for (uint64_t key : added_series) series_index_.erase(key);
-    series_.resize(series_before);
+    if (series_lease_.size() != series_before) {
+      series_lease_.resize(series_before);
+      series_node_.resize(series_before);
+      series_last_end_.resize(series_before);
+      series_index_.Clear();
+      bool inserted = false;
+      for (size_t s = 0; s < series_before; ++s) {
+        series_index_.FindOrInsert((uint64_t{series_lease_[s]} << 32) | series_node_[s],
+                                   static_cast<uint32_t>(s), inserted);
+      }
+    }
     ForgetNames(added_leases, added_nodes);
     return status;
   };
 
+  if (start_.size() + records.size() > std::numeric_limits<uint32_t>::max()) {
+    return ResourceExhausted("a usage ledger holds at most 2^32-1 records; " +
+                             std::to_string(start_.size()) + " are held");
+  }
   std::vector<Staged> staged;
   staged.reserve(records.size());
   const LeaseId* last_lease = nullptr;
@@ -156,28 +232,24 @@ Result<IngestStats> UsageLedger::Ingest(std::span<const UsageRecord> records,
       last_node_idx = InternNode(r.node, added_nodes);
       last_node = &r.node;
     }
-    const uint64_t key = SeriesKey(last_lease_idx, last_node_idx);
-    auto [it, inserted] = series_index_.try_emplace(key, static_cast<uint32_t>(series_.size()));
+    bool inserted = false;
+    const uint32_t series =
+        series_index_.FindOrInsert(SeriesKey(last_lease_idx, last_node_idx),
+                                   static_cast<uint32_t>(series_lease_.size()), inserted);
     if (inserted) {
-      series_.emplace_back();
-      added_series.push_back(key);
+      series_lease_.push_back(last_lease_idx);
+      series_node_.push_back(last_node_idx);
+      series_last_end_.push_back(std::numeric_limits<int64_t>::min());
     }
-    staged.push_back(Staged{it->second, last_lease_idx, last_node_idx,
-                            static_cast<uint32_t>(length), static_cast<uint32_t>(r.gpu_seconds),
-                            r.start.unix_seconds(), input, false});
+    staged.push_back(Staged{series, last_lease_idx, static_cast<uint32_t>(length),
+                            static_cast<uint32_t>(r.gpu_seconds), r.start.unix_seconds(), input,
+                            false});
   }
-
-  auto end_of = [&](uint32_t record) {
-    return start_[record] + static_cast<int64_t>(length_[record]);
-  };
 
   // Fast path: every record starts at or after the end of the previous record
   // of its series (the backend meters forward in time), so nothing can overlap
   // or repeat.
-  std::vector<int64_t> pending_end(series_.size(), std::numeric_limits<int64_t>::min());
-  for (size_t s = 0; s < series_.size(); ++s) {
-    if (!series_[s].by_start.empty()) pending_end[s] = end_of(series_[s].by_start.back());
-  }
+  std::vector<int64_t> pending_end = series_last_end_;
   bool in_order = true;
   for (const Staged& s : staged) {
     if (s.start < pending_end[s.series]) {
@@ -187,9 +259,13 @@ Result<IngestStats> UsageLedger::Ingest(std::span<const UsageRecord> records,
     pending_end[s.series] = s.start + s.length;
   }
 
-  IngestStats stats;
-  std::vector<uint32_t> touched;
+  auto end_of = [&](uint32_t record) {
+    return start_[record] + static_cast<int64_t>(length_[record]);
+  };
   if (!in_order) {
+    std::vector<uint8_t> touched(series_lease_.size(), 0);
+    for (const Staged& s : staged) touched[s.series] = 1;
+    const SeriesIndex index = BuildSeriesIndex(touched);
     std::vector<uint32_t> order(staged.size());
     for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<uint32_t>(i);
     std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
@@ -221,18 +297,21 @@ Result<IngestStats> UsageLedger::Ingest(std::span<const UsageRecord> records,
         }
         return overlap(s, prev->start, prev->start + prev->length);
       }
-      const std::vector<uint32_t>& held = series_[s.series].by_start;
+      const auto held_begin =
+          index.records.begin() + static_cast<std::ptrdiff_t>(index.offsets[s.series]);
+      const auto held_end =
+          index.records.begin() + static_cast<std::ptrdiff_t>(index.offsets[s.series + 1]);
       // First held record starting at or after s.start; the one before it may
       // still reach into s.
-      auto it = std::lower_bound(held.begin(), held.end(), s.start,
+      auto it = std::lower_bound(held_begin, held_end, s.start,
                                  [&](uint32_t rec, int64_t t) { return start_[rec] < t; });
-      if (it != held.end() && start_[*it] == s.start && length_[*it] == s.length &&
+      if (it != held_end && start_[*it] == s.start && length_[*it] == s.length &&
           gpu_seconds_[*it] == s.gpu_seconds) {
         s.duplicate = true;
         continue;
       }
-      if (it != held.end() && start_[*it] < end) return overlap(s, start_[*it], end_of(*it));
-      if (it != held.begin() && end_of(*(it - 1)) > s.start) {
+      if (it != held_end && start_[*it] < end) return overlap(s, start_[*it], end_of(*it));
+      if (it != held_begin && end_of(*(it - 1)) > s.start) {
         return overlap(s, start_[*(it - 1)], end_of(*(it - 1)));
       }
       prev = &s;
@@ -240,28 +319,20 @@ Result<IngestStats> UsageLedger::Ingest(std::span<const UsageRecord> records,
   }
 
   // Apply: nothing below can fail.
+  IngestStats stats;
   for (const Staged& s : staged) {
     if (s.duplicate) {
       ++stats.duplicates;
       continue;
     }
-    const auto rec = static_cast<uint32_t>(start_.size());
     lease_.push_back(s.lease);
     start_.push_back(s.start);
     gpu_seconds_.push_back(s.gpu_seconds);
-    node_.push_back(s.node);
+    series_.push_back(s.series);
     length_.push_back(s.length);
-    std::vector<uint32_t>& held = series_[s.series].by_start;
-    if (!in_order && !held.empty() && start_[held.back()] > s.start) touched.push_back(s.series);
-    held.push_back(rec);
+    int64_t& last_end = series_last_end_[s.series];
+    last_end = std::max(last_end, s.start + static_cast<int64_t>(s.length));
     ++stats.added;
-  }
-  std::sort(touched.begin(), touched.end());
-  touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
-  for (uint32_t series : touched) {
-    std::vector<uint32_t>& held = series_[series].by_start;
-    std::sort(held.begin(), held.end(),
-              [&](uint32_t a, uint32_t b) { return start_[a] < start_[b]; });
   }
   return stats;
 }
@@ -270,7 +341,7 @@ UsageRecord UsageLedger::Get(int64_t index) const {
   const auto i = static_cast<size_t>(index);
   UsageRecord r;
   r.lease = leases_[lease_[i]];
-  r.node = nodes_[node_[i]];
+  r.node = nodes_[series_node_[series_[i]]];
   r.start = Instant::FromUnixSeconds(start_[i]);
   r.end = Instant::FromUnixSeconds(start_[i] + static_cast<int64_t>(length_[i]));
   r.gpu_seconds = gpu_seconds_[i];

@@ -79,7 +79,7 @@ class UsageLedger {
   // Errors: invalid_argument for an empty or negative interval, negative
   // GPU-seconds, more GPU-seconds than kMaxGpusPerNode GPUs could use in the
   // interval, or an overlap; the field is `source:line` when the record has a
-  // line, else `records[i]`.
+  // line, else `records[i]`. resource_exhausted beyond 2^32-1 records.
   Result<IngestStats> Ingest(std::span<const UsageRecord> records, std::string_view source = "");
 
   // Reserves room for `records` more records (avoids regrowth in bulk loads).
@@ -104,28 +104,54 @@ class UsageLedger {
   UsageRecord Get(int64_t index) const;
 
  private:
-  struct Series {
-    std::vector<uint32_t> by_start;  // record indices, sorted by start, non-overlapping
+  // Open-addressing map from a (lease, node) key to a series index: one probe
+  // per record on the ingest hot path instead of a node-based hash map.
+  class SeriesTable {
+   public:
+    // The value for `key`, inserting `next` if absent (then `inserted` is true).
+    uint32_t FindOrInsert(uint64_t key, uint32_t next, bool& inserted);
+    void Clear();
+
+   private:
+    void Grow();
+    std::vector<uint64_t> keys_;  // kEmpty marks a free slot
+    std::vector<uint32_t> values_;
+    size_t size_ = 0;
   };
+
   uint32_t InternLease(const LeaseId& lease, std::vector<std::string>& added);
   uint32_t InternNode(const NodeId& node, std::vector<std::string>& added);
   void ForgetNames(const std::vector<std::string>& added_leases,
                    const std::vector<std::string>& added_nodes);
+  // The held records of every series flagged in `touched`, sorted by start,
+  // as one flat array: series s owns [offsets[s], offsets[s + 1]) of records.
+  // Built by two passes over the series column, only for batches that arrive
+  // out of order or repeat records, so the in-order path keeps no index.
+  struct SeriesIndex {
+    std::vector<uint64_t> offsets;
+    std::vector<uint32_t> records;
+  };
+  SeriesIndex BuildSeriesIndex(const std::vector<uint8_t>& touched) const;
 
   // Hot columns (scanned by SumByLeaseAndBucket).
   std::vector<uint32_t> lease_;
   std::vector<int64_t> start_;
   std::vector<uint32_t> gpu_seconds_;
   // Cold columns.
-  std::vector<uint32_t> node_;
+  std::vector<uint32_t> series_;  // the record's (lease, node) series
   std::vector<uint32_t> length_;  // end - start, seconds
 
   std::vector<LeaseId> leases_;
   std::unordered_map<std::string, uint32_t> lease_index_;
   std::vector<NodeId> nodes_;
   std::unordered_map<std::string, uint32_t> node_index_;
-  std::unordered_map<uint64_t, uint32_t> series_index_;  // (lease << 32 | node) -> series
-  std::vector<Series> series_;
+
+  // Per series: its lease and node, and the end of its latest record (all the
+  // in-order fast path needs).
+  SeriesTable series_index_;
+  std::vector<uint32_t> series_lease_;
+  std::vector<uint32_t> series_node_;
+  std::vector<int64_t> series_last_end_;
 };
 
 }  // namespace straits::billing
