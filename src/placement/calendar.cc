@@ -157,9 +157,9 @@ void Calendar::ForgetBefore(Seconds t) {
   std::erase_if(bookings_, [t](const auto& entry) { return entry.second.end <= t; });
 }
 
-std::optional<Seconds> Calendar::EarliestStartOneNode(NodeIndex node, int32_t gpus,
-                                                      Seconds duration, Seconds earliest,
-                                                      Seconds latest_start) const {
+std::optional<Seconds> Calendar::EarliestStartOnNode(NodeIndex node, int32_t gpus, Seconds duration,
+                                                     Seconds earliest, Seconds latest_start) const {
+  if (gpus < 1 || duration < 1 || earliest > latest_start) return std::nullopt;
   const std::vector<ChangePoint>& pts = points_[static_cast<size_t>(node)];
   const int32_t limit = capacity(node) - gpus;  // usage above this blocks the request
   if (limit < 0) return std::nullopt;
@@ -195,7 +195,7 @@ std::optional<Seconds> Calendar::EarliestStart(std::span<const NodeIndex> nodes,
                                                std::vector<int32_t>* free_out) const {
   if (nodes.empty() || gpus < 1 || duration < 1 || earliest > latest_start) return std::nullopt;
   if (nodes.size() == 1 && free_out == nullptr) {
-    return EarliestStartOneNode(nodes[0], gpus, duration, earliest, latest_start);
+    return EarliestStartOnNode(nodes[0], gpus, duration, earliest, latest_start);
   }
   int64_t best = 0;
   return Sweep(nodes, gpus, duration, earliest, latest_start, scratch, &best, free_out);

@@ -150,6 +150,10 @@ class Calendar {
                                        SearchScratch& scratch,
                                        std::vector<int32_t>* free_out = nullptr) const;
 
+  // EarliestStart for one node (the node-scope fast path: no allocation, no heap).
+  std::optional<Seconds> EarliestStartOnNode(NodeIndex node, int32_t gpus, Seconds duration,
+                                             Seconds earliest, Seconds latest_start) const;
+
   // The most GPUs the nodes have free together, over any window of `duration`
   // starting in [earliest, latest_start]. Used to say how far short a request is.
   int64_t MaxFreeInWindows(std::span<const NodeIndex> nodes, Seconds duration, Seconds earliest,
@@ -172,8 +176,6 @@ class Calendar {
   // Index of the last point with time <= t, or -1.
   int32_t SegmentAt(NodeIndex node, Seconds t) const;
 
-  std::optional<Seconds> EarliestStartOneNode(NodeIndex node, int32_t gpus, Seconds duration,
-                                              Seconds earliest, Seconds latest_start) const;
   // The sweep behind EarliestStart and MaxFreeInWindows. Returns the first start
   // with a free total >= gpus; `best_total` receives the largest total seen.
   std::optional<Seconds> Sweep(std::span<const NodeIndex> nodes, int64_t gpus, Seconds duration,

@@ -117,6 +117,9 @@ Result<Topology> Topology::Build(const FleetSpec& spec) {
     topo.sites_.push_back(std::move(site));
   }
 
+  topo.node_indices_.resize(topo.nodes_.size());
+  for (size_t n = 0; n < topo.nodes_.size(); ++n) topo.node_indices_[n] = static_cast<NodeIndex>(n);
+
   // Prices, one currency for the whole fleet so caps compare exactly.
   topo.prices_.assign(topo.sites_.size() * num_models, std::nullopt);
   for (size_t s = 0; s < spec.sites.size(); ++s) {

@@ -139,6 +139,12 @@ class Topology {
   const ModelSpec& model(ModelIndex m) const { return models_[static_cast<size_t>(m)]; }
   std::span<const NodeInfo> nodes() const { return nodes_; }
 
+  // The node indices [first, end) as a span (nodes of a cell, pod or site).
+  std::span<const NodeIndex> NodeSpan(NodeIndex first, NodeIndex end) const {
+    return std::span<const NodeIndex>(node_indices_)
+        .subspan(static_cast<size_t>(first), static_cast<size_t>(end - first));
+  }
+
   // GPU count of every node, indexed by NodeIndex.
   const std::vector<int32_t>& node_gpus() const { return node_gpus_; }
 
@@ -167,6 +173,7 @@ class Topology {
   std::vector<NodeInfo> nodes_;
   std::vector<ModelSpec> models_;
   std::vector<int32_t> node_gpus_;
+  std::vector<NodeIndex> node_indices_;       // 0, 1, 2, ...: backs NodeSpan
   std::vector<std::optional<Money>> prices_;  // site-major, num_sites * num_models
   std::optional<Currency> price_currency_;
   // site-major (num_sites * num_models) offsets into site_model_cells_.

@@ -1,0 +1,409 @@
+#include "placement/engine.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <string>
+
+namespace straits::placement {
+namespace {
+
+const AllowAllOracle kAllowAll;
+
+std::string TimeString(Seconds t) { return Instant::FromUnixSeconds(t).ToString(); }
+
+std::string ScoreString(double score) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.1f", score);
+  return buf;
+}
+
+}  // namespace
+
+std::string_view ReasonCodeName(ReasonCode code) {
+  switch (code) {
+    case ReasonCode::kNotRequested:
+      return "not_requested";
+    case ReasonCode::kComplianceDenied:
+      return "compliance_denied";
+    case ReasonCode::kNoMatchingHardware:
+      return "no_matching_hardware";
+    case ReasonCode::kOverPriceCap:
+      return "over_price_cap";
+    case ReasonCode::kCapacityShort:
+      return "capacity_short";
+    case ReasonCode::kNotChosen:
+      return "not_chosen";
+  }
+  return "not_chosen";
+}
+
+Engine::Engine(const Topology& topology, Profile profile, const SiteComplianceOracle* oracle,
+               WorkloadMix mix)
+    : topology_(topology),
+      profile_(std::move(profile)),
+      oracle_(oracle != nullptr ? oracle : &kAllowAll),
+      mix_(std::move(mix)) {
+  for (const WeightedScore& s : profile_.scores) {
+    if (dynamic_cast<const EarliestStartScore*>(s.plugin.get()) != nullptr) {
+      start_score_ = s.plugin.get();
+      start_weight_ += s.weight;
+    }
+  }
+}
+
+Result<Decision> Engine::Decide(const Request& request, const Calendar& calendar,
+                                const DecideOptions& options) {
+  STRAITS_ASSIGN_OR_RETURN(CompiledRequest compiled, CompileRequest(request, topology_));
+  return Decide(compiled, calendar, options);
+}
+
+Status Engine::Reserve(ReservationId id, const Placement& placement, Calendar& calendar) const {
+  STRAITS_ASSIGN_OR_RETURN(Interval interval,
+                           Interval::Make(Instant::FromUnixSeconds(placement.start),
+                                          Instant::FromUnixSeconds(placement.end)));
+  return calendar.Reserve(id, interval, placement.allocations);
+}
+
+bool Engine::SearchSiteModel(const CycleState& state, SiteIndex site, ModelIndex model,
+                             Seconds earliest, Seconds horizon, GroupChoice* out) {
+  const Calendar& cal = state.calendar;
+  const CompiledRequest& req = state.compiled;
+  const int32_t gpus = req.gpus;
+  const Seconds d = req.duration;
+  const SelectPlugin& select = *profile_.select;
+  bool found = false;
+  Seconds limit = horizon;
+
+  switch (req.scope) {
+    case Scope::kNode: {
+      // Every node on its own; keep those that tie for the earliest start.
+      nodes_buf_.clear();
+      for (CellIndex c : topology_.SiteModelCells(site, model)) {
+        const CellInfo& cell = topology_.cell(c);
+        if (cell.max_node_gpus < gpus) continue;
+        for (NodeIndex n = cell.first_node; n < cell.end_node; ++n) {
+          if (cal.capacity(n) < gpus) continue;
+          std::optional<Seconds> s = cal.EarliestStartOnNode(n, gpus, d, earliest, limit);
+          if (!s) continue;
+          if (!found || *s < limit) nodes_buf_.clear();
+          found = true;
+          limit = *s;
+          nodes_buf_.push_back(n);
+        }
+      }
+      if (!found) return false;
+      out->start = limit;
+      out->nodes = nodes_buf_;
+      out->free.resize(out->nodes.size());
+      for (size_t i = 0; i < out->nodes.size(); ++i) {
+        out->free[i] = cal.FreeGpus(out->nodes[i], limit, limit + d);
+      }
+      out->cost = select.Select(state, out->nodes, out->free, gpus, true, &out->allocations);
+      out->pod = topology_.node(out->allocations.front().node).pod;
+      return true;
+    }
+    case Scope::kPod: {
+      for (CellIndex c : topology_.SiteModelCells(site, model)) {
+        const CellInfo& cell = topology_.cell(c);
+        if (cell.gpus < gpus) continue;
+        std::span<const NodeIndex> nodes = topology_.NodeSpan(cell.first_node, cell.end_node);
+        std::optional<Seconds> s =
+            cal.EarliestStart(nodes, gpus, d, earliest, limit, scratch_, &free_buf_);
+        if (!s) continue;
+        const double cost = select.Select(state, nodes, free_buf_, gpus, false, &alloc_buf_);
+        // Earlier wins; at the same start, the selector's cheaper group.
+        if (!found || *s < limit || cost < out->cost) {
+          out->start = *s;
+          out->pod = cell.pod;
+          out->cost = cost;
+          out->nodes.assign(nodes.begin(), nodes.end());
+          out->free = free_buf_;
+          out->allocations = alloc_buf_;
+        }
+        found = true;
+        limit = *s;
+      }
+      return found;
+    }
+    case Scope::kSite: {
+      nodes_buf_.clear();
+      for (CellIndex c : topology_.SiteModelCells(site, model)) {
+        const CellInfo& cell = topology_.cell(c);
+        for (NodeIndex n = cell.first_node; n < cell.end_node; ++n) nodes_buf_.push_back(n);
+      }
+      std::optional<Seconds> s =
+          cal.EarliestStart(nodes_buf_, gpus, d, earliest, limit, scratch_, &free_buf_);
+      if (!s) return false;
+      out->start = *s;
+      out->nodes = nodes_buf_;
+      out->free = free_buf_;
+      out->cost = select.Select(state, out->nodes, out->free, gpus, false, &out->allocations);
+      out->pod = topology_.node(out->allocations.front().node).pod;
+      for (const Allocation& a : out->allocations) {
+        if (topology_.node(a.node).pod != out->pod) out->pod = -1;
+      }
+      return true;
+    }
+  }
+  return false;
+}
+
+int64_t Engine::MaxFree(const CycleState& state, SiteIndex site, ModelIndex model, Seconds earliest,
+                        Seconds latest) {
+  const Calendar& cal = state.calendar;
+  const CompiledRequest& req = state.compiled;
+  int64_t best = 0;
+  switch (req.scope) {
+    case Scope::kNode:
+      for (CellIndex c : topology_.SiteModelCells(site, model)) {
+        const CellInfo& cell = topology_.cell(c);
+        for (NodeIndex n = cell.first_node; n < cell.end_node; ++n) {
+          if (cal.capacity(n) < req.gpus) continue;
+          best = std::max(best, cal.MaxFreeInWindows(topology_.NodeSpan(n, n + 1), req.duration,
+                                                     earliest, latest, scratch_));
+        }
+      }
+      return best;
+    case Scope::kPod:
+      for (CellIndex c : topology_.SiteModelCells(site, model)) {
+        const CellInfo& cell = topology_.cell(c);
+        if (cell.gpus < req.gpus) continue;
+        best =
+            std::max(best, cal.MaxFreeInWindows(topology_.NodeSpan(cell.first_node, cell.end_node),
+                                                req.duration, earliest, latest, scratch_));
+      }
+      return best;
+    case Scope::kSite:
+      nodes_buf_.clear();
+      for (CellIndex c : topology_.SiteModelCells(site, model)) {
+        const CellInfo& cell = topology_.cell(c);
+        for (NodeIndex n = cell.first_node; n < cell.end_node; ++n) nodes_buf_.push_back(n);
+      }
+      return cal.MaxFreeInWindows(nodes_buf_, req.duration, earliest, latest, scratch_);
+  }
+  return best;
+}
+
+Decision Engine::Decide(const CompiledRequest& request, const Calendar& calendar,
+                        const DecideOptions& options) {
+  const Topology& topo = topology_;
+  CycleState state{.topology = topo,
+                   .calendar = calendar,
+                   .request = *request.source,
+                   .compiled = request,
+                   .mix = mix_,
+                   .oracle = *oracle_};
+  // The price range of what the request may use, for the Price score.
+  bool any_price = false;
+  for (SiteIndex s = 0; s < topo.num_sites(); ++s) {
+    for (ModelIndex m : request.models) {
+      const std::optional<Money>& p = topo.Price(s, m);
+      if (!p) continue;
+      if (!any_price || p->minor_units() < state.min_price_minor) {
+        state.min_price_minor = p->minor_units();
+      }
+      if (!any_price || p->minor_units() > state.max_price_minor) {
+        state.max_price_minor = p->minor_units();
+      }
+      any_price = true;
+    }
+  }
+
+  Seconds earliest = request.earliest_start;
+  if (options.now) earliest = std::max(earliest, options.now->unix_seconds());
+  const Seconds latest = request.latest_start;
+
+  // Sites in preference order: listed ones by rank, then the rest by index.
+  std::vector<SiteIndex> order(static_cast<size_t>(topo.num_sites()));
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&request](SiteIndex a, SiteIndex b) {
+    const int32_t ra = request.site_rank[static_cast<size_t>(a)];
+    const int32_t rb = request.site_rank[static_cast<size_t>(b)];
+    if ((ra < 0) != (rb < 0)) return ra >= 0;
+    return ra < rb;
+  });
+
+  std::vector<std::optional<SiteReason>> reasons(static_cast<size_t>(topo.num_sites()));
+  auto reject = [&reasons](SiteIndex site, ReasonCode code, std::string_view plugin,
+                           std::string message) {
+    reasons[static_cast<size_t>(site)] = SiteReason{.site = site,
+                                                    .code = code,
+                                                    .plugin = std::string(plugin),
+                                                    .message = std::move(message),
+                                                    .short_by_gpus = -1};
+  };
+
+  std::vector<Candidate> candidates;
+  int best = -1;
+  double best_score = 0;
+  // (site, model) pairs searched only up to a horizon short of the window's end.
+  std::vector<std::pair<SiteIndex, ModelIndex>> cut_short;
+  std::vector<std::pair<SiteIndex, ModelIndex>> searched;
+
+  for (SiteIndex site : order) {
+    bool site_rejected = false;
+    for (const auto& filter : profile_.site_filters) {
+      if (std::optional<Rejection> r = filter->Filter(state, site)) {
+        reject(site, r->code, filter->Name(), std::move(r->message));
+        site_rejected = true;
+        break;
+      }
+    }
+    if (site_rejected) continue;
+
+    // Model filters; remember the rejection that got furthest down the chain.
+    std::vector<ModelIndex> models;
+    size_t furthest = 0;
+    std::optional<Rejection> furthest_rejection;
+    std::string_view furthest_plugin;
+    for (ModelIndex m : request.models) {
+      bool passed = true;
+      for (size_t f = 0; f < profile_.model_filters.size(); ++f) {
+        std::optional<Rejection> r = profile_.model_filters[f]->Filter(state, site, m);
+        if (!r) continue;
+        passed = false;
+        if (!furthest_rejection || f > furthest) {
+          furthest = f;
+          furthest_plugin = profile_.model_filters[f]->Name();
+          furthest_rejection = std::move(r);
+        }
+        break;
+      }
+      if (passed) models.push_back(m);
+    }
+    if (models.empty()) {
+      reject(site, furthest_rejection->code, furthest_plugin,
+             std::move(furthest_rejection->message));
+      continue;
+    }
+
+    bool site_found = false;
+    for (ModelIndex model : models) {
+      const int32_t rank = request.site_rank[static_cast<size_t>(site)];
+      // How late a start could still beat the best candidate so far.
+      Seconds horizon = latest;
+      if (best >= 0) {
+        double rest = 0;
+        for (const WeightedScore& s : profile_.scores) {
+          if (s.plugin.get() != start_score_)
+            rest += s.weight * s.plugin->Bound(state, site, model);
+        }
+        const double needed = best_score - rest;  // what the start score must bring in
+        if (needed > 0) {
+          const double needed_start = start_weight_ > 0 ? needed / start_weight_ : 101;
+          if (needed_start > 100) {
+            horizon = earliest - 1;  // cannot win at any start
+          } else {
+            const double max_delay =
+                static_cast<double>(request.duration) * (100.0 / needed_start - 1.0);
+            if (max_delay < static_cast<double>(latest - earliest)) {
+              horizon = earliest + static_cast<Seconds>(std::floor(max_delay));
+            }
+          }
+        }
+      }
+      if (horizon < latest) cut_short.emplace_back(site, model);
+      if (horizon < earliest) continue;
+      searched.emplace_back(site, model);
+      if (!SearchSiteModel(state, site, model, earliest, horizon, &group_buf_)) continue;
+
+      Candidate cand;
+      cand.placement.site = site;
+      cand.placement.model = model;
+      cand.placement.pod = group_buf_.pod;
+      cand.placement.start = group_buf_.start;
+      cand.placement.end = group_buf_.start + request.duration;
+      cand.placement.allocations = group_buf_.allocations;
+      cand.placement.price_per_gpu_hour = topo.Price(site, model);
+      cand.price_minor =
+          cand.placement.price_per_gpu_hour ? cand.placement.price_per_gpu_hour->minor_units() : -1;
+      cand.site_rank = rank;
+      cand.fit = MeasureFit(state, group_buf_.nodes, group_buf_.free, group_buf_.allocations);
+      double score = 0;
+      for (const WeightedScore& s : profile_.scores)
+        score += s.weight * s.plugin->Score(state, cand);
+      cand.placement.score = score;
+      candidates.push_back(std::move(cand));
+      site_found = true;
+      if (best < 0 || score > best_score) {
+        best = static_cast<int>(candidates.size()) - 1;
+        best_score = score;
+      }
+    }
+    (void)site_found;
+  }
+
+  Decision decision;
+  if (best >= 0) decision.placement = candidates[static_cast<size_t>(best)].placement;
+  const SiteIndex chosen = best >= 0 ? decision.placement->site : -1;
+
+  // Reasons for every site that passed the filters but was not chosen.
+  std::vector<const Candidate*> site_best(static_cast<size_t>(topo.num_sites()), nullptr);
+  for (const Candidate& c : candidates) {
+    const Candidate*& slot = site_best[static_cast<size_t>(c.placement.site)];
+    if (slot == nullptr || c.placement.score > slot->placement.score) slot = &c;
+  }
+  for (SiteIndex site : order) {
+    if (site == chosen || reasons[static_cast<size_t>(site)]) continue;
+    const Candidate* c = site_best[static_cast<size_t>(site)];
+    bool was_cut = false, was_searched = false;
+    for (const auto& [s, m] : cut_short) was_cut |= s == site;
+    for (const auto& [s, m] : searched) was_searched |= s == site;
+    if (!was_cut && !was_searched) continue;  // filtered out above
+    if (c != nullptr) {
+      reject(site, ReasonCode::kNotChosen, "Score",
+             "could start at " + TimeString(c->placement.start) + " with score " +
+                 ScoreString(c->placement.score) + "; the chosen site scored " +
+                 ScoreString(best_score));
+      continue;
+    }
+    if (was_cut && !options.explain) {
+      reject(site, ReasonCode::kNotChosen, "Score",
+             "no start early enough to beat the chosen site's score of " + ScoreString(best_score));
+      continue;
+    }
+    // Nothing found: either short of capacity over the whole window, or (when the
+    // search was cut short) able to host only later than could win.
+    int64_t most_free = -1;
+    std::optional<Seconds> later;
+    if (options.explain) {
+      most_free = 0;
+      for (const auto& [s, m] : searched) {
+        if (s == site) most_free = std::max(most_free, MaxFree(state, s, m, earliest, latest));
+      }
+      for (const auto& [s, m] : cut_short) {
+        if (s != site) continue;
+        if (SearchSiteModel(state, s, m, earliest, latest, &group_buf_) &&
+            (!later || group_buf_.start < *later)) {
+          later = group_buf_.start;
+        }
+        most_free = std::max(most_free, MaxFree(state, s, m, earliest, latest));
+      }
+    }
+    if (later) {
+      reject(site, ReasonCode::kNotChosen, "Score",
+             "could start only at " + TimeString(*later) + ", too late to beat the score of " +
+                 ScoreString(best_score));
+      continue;
+    }
+    std::string message = "not enough free GPUs for the whole lease between " +
+                          TimeString(earliest) + " and " +
+                          (latest >= kFarFuture ? std::string("the end of the calendar")
+                                                : TimeString(latest + request.duration));
+    reject(site, ReasonCode::kCapacityShort, "FindWindow", std::move(message));
+    if (most_free >= 0) {
+      reasons[static_cast<size_t>(site)]->short_by_gpus = request.gpus - most_free;
+      reasons[static_cast<size_t>(site)]->message +=
+          ": short by " + std::to_string(request.gpus - most_free) + " GPUs";
+    }
+  }
+  for (SiteIndex site = 0; site < topo.num_sites(); ++site) {
+    if (reasons[static_cast<size_t>(site)]) {
+      decision.reasons.push_back(std::move(*reasons[static_cast<size_t>(site)]));
+    }
+  }
+  return decision;
+}
+
+}  // namespace straits::placement

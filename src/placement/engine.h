@@ -1,0 +1,117 @@
+// Engine: decides where and when a lease runs. The heart of placement.
+//
+//   Result<Topology> topo = Topology::Build(fleet);
+//   Calendar calendar(*topo);
+//   Engine engine(*topo, *MakeProfile("fragmentation-aware"), &oracle);
+//   Result<Decision> d = engine.Decide(request, calendar);
+//   if (d.ok() && d->placed()) {
+//     STRAITS_RETURN_IF_ERROR(engine.Reserve(lease_id, *d->placement, calendar));
+//   } else if (d.ok()) {
+//     for (const SiteReason& r : d->reasons) ...   // why each site was left out
+//   }
+//
+// One decision runs the profile's pipeline (plugins.h) over the calendar as it is:
+//   1. site filters, then model filters per (site, allowed model); a site with no
+//      model left gets the reason of the filter that got furthest;
+//   2. for each remaining (site, model), the earliest start in the window for
+//      some node (node scope), some pod (pod scope) or the site (site scope), and
+//      the GPUs chosen there by the profile's selector (between groups able to
+//      start at the same instant, the selector's cheapest);
+//   3. the candidates are scored by the profile's weighted scores; the best wins,
+//      ties to the first site in preference order. A site whose best possible
+//      score could not beat the best so far even at an earlier start is searched
+//      only up to the start where it still could, which keeps decisions cheap on
+//      large fleets.
+// Decide never changes the calendar: Reserve does, and refuses (resource_exhausted)
+// if the calendar changed in between so that the placement no longer fits.
+//
+// Thread-safety: an Engine keeps search buffers, so one thread at a time may
+// call Decide; use one Engine per thread (they may share Topology and Profile
+// is owned). Reserve/Unreserve only touch the calendar passed in.
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "core/status.h"
+#include "core/time.h"
+#include "placement/calendar.h"
+#include "placement/compliance.h"
+#include "placement/decision.h"
+#include "placement/fragmentation.h"
+#include "placement/profile.h"
+#include "placement/request.h"
+#include "placement/topology.h"
+
+namespace straits::placement {
+
+struct DecideOptions {
+  // Starts are never before `now` (the window is clipped to it).
+  std::optional<Instant> now;
+  // For sites short of capacity, search the whole window to say by how many
+  // GPUs (SiteReason::short_by_gpus), and tell sites that lost on score apart
+  // from sites that could not host the lease at all. Costs extra searches;
+  // replays turn it off.
+  bool explain = true;
+};
+
+class Engine {
+ public:
+  // `topology` and `oracle` must outlive the engine; a null oracle allows all.
+  Engine(const Topology& topology, Profile profile, const SiteComplianceOracle* oracle = nullptr,
+         WorkloadMix mix = WorkloadMix());
+
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  const Profile& profile() const { return profile_; }
+  const WorkloadMix& mix() const { return mix_; }
+  void set_mix(WorkloadMix mix) { mix_ = std::move(mix); }
+
+  // Validates `request` (errors: see CompileRequest) and decides. "Not placed"
+  // is an OK result with reasons.
+  Result<Decision> Decide(const Request& request, const Calendar& calendar,
+                          const DecideOptions& options = {});
+  // Decides an already validated request (compiled against this topology).
+  Decision Decide(const CompiledRequest& request, const Calendar& calendar,
+                  const DecideOptions& options = {});
+
+  // Takes the placement's GPUs in `calendar` under `id`; see Calendar::Reserve
+  // for the codes. Reserving the same placement twice under one id is a no-op.
+  Status Reserve(ReservationId id, const Placement& placement, Calendar& calendar) const;
+  // Releases `id`; idempotent.
+  void Unreserve(ReservationId id, Calendar& calendar) const { calendar.Unreserve(id); }
+
+ private:
+  struct GroupChoice {
+    Seconds start = 0;
+    PodIndex pod = -1;
+    double cost = 0;
+    std::vector<NodeIndex> nodes;  // the group's nodes that the choice was made from
+    std::vector<int32_t> free;     // their free GPUs over the window
+    std::vector<Allocation> allocations;
+  };
+
+  // Earliest start in [earliest, horizon] for (site, model) and the GPUs to take.
+  bool SearchSiteModel(const CycleState& state, SiteIndex site, ModelIndex model, Seconds earliest,
+                       Seconds horizon, GroupChoice* out);
+  // Most GPUs any group of (site, model) has free over a window in [earliest, latest].
+  int64_t MaxFree(const CycleState& state, SiteIndex site, ModelIndex model, Seconds earliest,
+                  Seconds latest);
+
+  const Topology& topology_;
+  Profile profile_;
+  const SiteComplianceOracle* oracle_;
+  WorkloadMix mix_;
+  const ScorePlugin* start_score_ = nullptr;  // the EarliestStart plugin, if any
+  double start_weight_ = 0;
+
+  // Reused between decisions.
+  SearchScratch scratch_;
+  std::vector<NodeIndex> nodes_buf_;
+  std::vector<int32_t> free_buf_;
+  std::vector<Allocation> alloc_buf_;
+  GroupChoice group_buf_;
+};
+
+}  // namespace straits::placement
