@@ -139,7 +139,7 @@ Result<RateCards> RateCards::Make(std::vector<RateCardEntry> entries, std::strin
            cards.entries_[j].model == cards.entries_[i].model) {
       ++j;
     }
-    cards.index_[{cards.entries_[i].site.str(), cards.entries_[i].model.str()}] = {i, j};
+    cards.index_[cards.entries_[i].site.str()][cards.entries_[i].model.str()] = {i, j};
     i = j;
   }
   return cards;
@@ -147,15 +147,18 @@ Result<RateCards> RateCards::Make(std::vector<RateCardEntry> entries, std::strin
 
 Result<const RateCardEntry*> RateCards::Find(const SiteId& site, const ModelId& model,
                                              Instant t) const {
-  auto it = index_.find(std::make_pair(site.str(), model.str()));
-  if (it != index_.end()) {
-    const auto [first, last] = it->second;
-    auto begin = entries_.begin() + static_cast<std::ptrdiff_t>(first);
-    auto end = entries_.begin() + static_cast<std::ptrdiff_t>(last);
-    auto after = std::upper_bound(begin, end, t, [](Instant when, const RateCardEntry& e) {
-      return when < e.effective_from;
-    });
-    if (after != begin) return &*(after - 1);
+  const auto by_site = index_.find(site.str());
+  if (by_site != index_.end()) {
+    const auto by_model = by_site->second.find(model.str());
+    if (by_model != by_site->second.end()) {
+      const auto [first, last] = by_model->second;
+      auto begin = entries_.begin() + static_cast<std::ptrdiff_t>(first);
+      auto end = entries_.begin() + static_cast<std::ptrdiff_t>(last);
+      auto after = std::upper_bound(begin, end, t, [](Instant when, const RateCardEntry& e) {
+        return when < e.effective_from;
+      });
+      if (after != begin) return &*(after - 1);
+    }
   }
   return NotFound("no rate card entry for site " + site.str() + ", model " + model.str() +
                   " in force on " + t.DateString());

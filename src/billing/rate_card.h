@@ -69,8 +69,9 @@ class RateCards {
 
  private:
   std::vector<RateCardEntry> entries_;  // sorted by (site, model, effective_from)
-  // (site, model) -> [first, last) in entries_.
-  std::map<std::pair<std::string, std::string>, std::pair<size_t, size_t>, std::less<>> index_;
+  // site -> model -> [first, last) in entries_ (looked up without allocating).
+  std::map<std::string, std::map<std::string, std::pair<size_t, size_t>, std::less<>>, std::less<>>
+      index_;
 };
 
 // Parses the CSV above. `term_discounts` is empty or `<days>d:<percent>%`
