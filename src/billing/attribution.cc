@@ -8,10 +8,44 @@
 namespace straits::billing {
 namespace {
 
+// Country keys seen in one report, numbered densely so that sums live in flat
+// arrays instead of per-fact map insertions.
+class DenseKeys {
+ public:
+  DenseKeys() : index_(65536, kNone) {}
+  uint16_t Of(CountryKey key) {
+    uint16_t& slot = index_[key];
+    if (slot == kNone) {
+      slot = static_cast<uint16_t>(keys_.size());
+      keys_.push_back(key);
+    }
+    return slot;
+  }
+  CountryKey Key(size_t dense) const { return keys_[dense]; }
+
+ private:
+  static constexpr uint16_t kNone = 0xFFFF;
+  std::vector<uint16_t> index_;
+  std::vector<CountryKey> keys_;
+};
+
+struct Sums {
+  std::vector<int64_t> amount;  // by dense key
+  std::vector<uint8_t> seen;
+  void Add(uint16_t dense, int64_t value) {
+    if (dense >= amount.size()) {
+      amount.resize(dense + 1u, 0);
+      seen.resize(dense + 1u, 0);
+    }
+    amount[dense] += value;
+    seen[dense] = 1;
+  }
+};
+
 struct PeriodSums {
   std::string label;
   int64_t total = 0;
-  std::array<std::map<CountryKey, int64_t>, kMethodCount> by_method;
+  std::array<Sums, kMethodCount> by_method;
 };
 
 double Share(int64_t part, int64_t whole) {
@@ -19,10 +53,12 @@ double Share(int64_t part, int64_t whole) {
 }
 
 // Sorted largest first, then by key label.
-std::vector<GroupAmount> Groups(const std::map<CountryKey, int64_t>& sums, int64_t total) {
+std::vector<GroupAmount> Groups(const Sums& sums, const DenseKeys& keys, int64_t total) {
   std::vector<GroupAmount> groups;
-  for (const auto& [key, amount] : sums) {
-    groups.push_back(GroupAmount{KeyLabel(key), amount, Share(amount, total)});
+  for (size_t dense = 0; dense < sums.amount.size(); ++dense) {
+    if (sums.seen[dense] == 0) continue;
+    groups.push_back(GroupAmount{KeyLabel(keys.Key(dense)), sums.amount[dense],
+                                 Share(sums.amount[dense], total)});
   }
   std::sort(groups.begin(), groups.end(), [](const GroupAmount& a, const GroupAmount& b) {
     if (a.amount_minor != b.amount_minor) return a.amount_minor > b.amount_minor;
@@ -32,22 +68,28 @@ std::vector<GroupAmount> Groups(const std::map<CountryKey, int64_t>& sums, int64
 }
 
 std::map<int64_t, PeriodSums> SumByPeriod(const RevenueFacts& facts, const PeriodSpec& spec,
-                                          const DateRange& range, uint32_t method_mask) {
+                                          const DateRange& range, uint32_t method_mask,
+                                          DenseKeys& keys) {
   std::map<int64_t, PeriodSums> periods;
+  PeriodSums* last = nullptr;
+  int64_t last_ordinal = 0;
   for (const RevenueFact& fact : facts.facts) {
     if (!range.Contains(fact.date)) continue;
     const int64_t ordinal = PeriodOrdinal(fact.date, spec);
-    auto it = periods.find(ordinal);
-    if (it == periods.end()) {
-      it = periods.emplace(ordinal, PeriodSums{}).first;
-      it->second.label = PeriodOf(fact.date, spec).label;
+    // Facts arrive grouped by document, so the period rarely changes.
+    if (last == nullptr || ordinal != last_ordinal) {
+      auto it = periods.find(ordinal);
+      if (it == periods.end()) {
+        it = periods.emplace(ordinal, PeriodSums{}).first;
+        it->second.label = PeriodOf(fact.date, spec).label;
+      }
+      last = &it->second;
+      last_ordinal = ordinal;
     }
-    PeriodSums& sums = it->second;
-    sums.total += fact.amount_minor;
-    for (int m = 0; m < kMethodCount; ++m) {
+    last->total += fact.amount_minor;
+    for (size_t m = 0; m < kMethodCount; ++m) {
       if ((method_mask >> m & 1U) == 0) continue;
-      sums.by_method[static_cast<size_t>(m)][fact.keys[static_cast<size_t>(m)]] +=
-          fact.amount_minor;
+      last->by_method[m].Add(keys.Of(fact.keys[m]), fact.amount_minor);
     }
   }
   return periods;
@@ -113,13 +155,15 @@ std::string KeyLabel(CountryKey key) {
 
 std::vector<RevenueReport> AttributeAll(const RevenueFacts& facts, const PeriodSpec& spec,
                                         const DateRange& range) {
-  const std::map<int64_t, PeriodSums> periods = SumByPeriod(facts, spec, range, 0x1f);
+  DenseKeys keys;
+  const std::map<int64_t, PeriodSums> periods = SumByPeriod(facts, spec, range, 0x1f, keys);
   std::vector<RevenueReport> reports;
   for (Method method : kAllMethods) {
     RevenueReport report{facts.currency, method, spec, {}, RatesList(facts)};
     for (const auto& [ordinal, sums] : periods) {
-      report.periods.push_back(PeriodRevenue{
-          sums.label, sums.total, Groups(sums.by_method[static_cast<size_t>(method)], sums.total)});
+      report.periods.push_back(
+          PeriodRevenue{sums.label, sums.total,
+                        Groups(sums.by_method[static_cast<size_t>(method)], keys, sums.total)});
     }
     reports.push_back(std::move(report));
   }
@@ -129,11 +173,12 @@ std::vector<RevenueReport> AttributeAll(const RevenueFacts& facts, const PeriodS
 RevenueReport Attribute(const RevenueFacts& facts, Method method, const PeriodSpec& spec,
                         const DateRange& range) {
   const auto m = static_cast<size_t>(method);
-  const std::map<int64_t, PeriodSums> periods = SumByPeriod(facts, spec, range, 1U << m);
+  DenseKeys keys;
+  const std::map<int64_t, PeriodSums> periods = SumByPeriod(facts, spec, range, 1U << m, keys);
   RevenueReport report{facts.currency, method, spec, {}, RatesList(facts)};
   for (const auto& [ordinal, sums] : periods) {
     report.periods.push_back(
-        PeriodRevenue{sums.label, sums.total, Groups(sums.by_method[m], sums.total)});
+        PeriodRevenue{sums.label, sums.total, Groups(sums.by_method[m], keys, sums.total)});
   }
   return report;
 }

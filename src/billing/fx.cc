@@ -84,25 +84,39 @@ Result<FxRate> FxTable::RateFor(const Currency& currency, Instant date, Duration
                   max_age.ToString() + " before it; add one to the FX table (data/fx/*.csv)");
 }
 
-Result<Money> FxTable::Convert(const Money& amount, const Currency& to, Instant date,
-                               FxRatesUsed* used, Duration max_age) const {
-  if (amount.currency() == to) return amount;
-  STRAITS_ASSIGN_OR_RETURN(FxRate from_rate, RateFor(amount.currency(), date, max_age));
+Result<FxConversion> FxTable::Conversion(const Currency& from, const Currency& to, Instant date,
+                                         FxRatesUsed* used, Duration max_age) const {
+  if (from == to) return FxConversion{from, to, 1, 1};
+  STRAITS_ASSIGN_OR_RETURN(FxRate from_rate, RateFor(from, date, max_age));
   STRAITS_ASSIGN_OR_RETURN(FxRate to_rate, RateFor(to, date, max_age));
-  Int128 numerator = 0;
-  if (__builtin_mul_overflow(static_cast<Int128>(amount.minor_units()),
-                             static_cast<Int128>(to_rate.per_usd_scaled) * Pow10(to.minor_units()),
-                             &numerator)) {
-    return InvalidArgument("amount " + amount.ToString() + " is too large to convert");
-  }
-  const Int128 denominator =
-      static_cast<Int128>(from_rate.per_usd_scaled) * Pow10(amount.currency().minor_units());
-  STRAITS_ASSIGN_OR_RETURN(int64_t minor, RoundHalfEven(numerator, denominator));
   if (used != nullptr) {
     used->insert(from_rate);
     used->insert(to_rate);
   }
+  return FxConversion{from, to,
+                      static_cast<Int128>(to_rate.per_usd_scaled) * Pow10(to.minor_units()),
+                      static_cast<Int128>(from_rate.per_usd_scaled) * Pow10(from.minor_units())};
+}
+
+Result<Money> FxConversion::Apply(const Money& amount) const {
+  if (!(amount.currency() == from)) {
+    return InvalidArgument("amount " + amount.ToString() + " is not in " +
+                           std::string(from.code()));
+  }
+  if (numerator == denominator) return Money(amount.minor_units(), to);
+  Int128 product = 0;
+  if (__builtin_mul_overflow(static_cast<Int128>(amount.minor_units()), numerator, &product)) {
+    return InvalidArgument("amount " + amount.ToString() + " is too large to convert");
+  }
+  STRAITS_ASSIGN_OR_RETURN(int64_t minor, RoundHalfEven(product, denominator));
   return Money(minor, to);
+}
+
+Result<Money> FxTable::Convert(const Money& amount, const Currency& to, Instant date,
+                               FxRatesUsed* used, Duration max_age) const {
+  STRAITS_ASSIGN_OR_RETURN(FxConversion conversion,
+                           Conversion(amount.currency(), to, date, used, max_age));
+  return conversion.Apply(amount);
 }
 
 }  // namespace straits::billing

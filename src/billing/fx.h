@@ -22,6 +22,7 @@
 #include <string_view>
 #include <vector>
 
+#include "billing/decimal.h"
 #include "core/money.h"
 #include "core/status.h"
 #include "core/time.h"
@@ -42,6 +43,18 @@ struct FxRate {
 // Rates used by a set of conversions (deduplicated, sorted).
 using FxRatesUsed = std::set<FxRate>;
 
+// An exact conversion factor from one currency into another at one date:
+// minor_to = round_half_even(minor_from x numerator / denominator).
+struct FxConversion {
+  Currency from;
+  Currency to;
+  Int128 numerator = 1;
+  Int128 denominator = 1;
+
+  // invalid_argument if `amount` is not in `from` or the result overflows.
+  Result<Money> Apply(const Money& amount) const;
+};
+
 class FxTable {
  public:
   FxTable() = default;
@@ -57,6 +70,12 @@ class FxTable {
   // date and window when no rate is within `max_age`. USD is always 1.
   Result<FxRate> RateFor(const Currency& currency, Instant date,
                          Duration max_age = Duration::Days(7)) const;
+
+  // The factor converting `from` into `to` at `date`, for converting many
+  // amounts of one invoice at once. Same errors as RateFor.
+  Result<FxConversion> Conversion(const Currency& from, const Currency& to, Instant date,
+                                  FxRatesUsed* used = nullptr,
+                                  Duration max_age = Duration::Days(7)) const;
 
   // `amount` in `to` at `date` (see the file comment). Records the rates used
   // into `used` when non-null. Same errors as RateFor; invalid_argument on

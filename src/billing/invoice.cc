@@ -19,6 +19,11 @@ Result<Money> SumLines(const Currency& currency, std::span<const InvoiceLine> li
   return total;
 }
 
+std::string DescribeLine(const InvoiceLine& line) {
+  if (!line.description.empty()) return line.description;
+  return "GPU time, " + line.model.str() + " at " + line.site.str();
+}
+
 bool SameCharges(const Invoice& a, const Invoice& b) {
   if (a.lines.size() != b.lines.size() || !(a.total == b.total)) return false;
   for (size_t i = 0; i < a.lines.size(); ++i) {
@@ -57,7 +62,7 @@ Result<Correction> CorrectInvoice(const Invoice& issued, const Invoice& recomput
   credit.reason = reason;
   for (InvoiceLine& line : credit.lines) {
     line.amount = line.amount.Negated();
-    line.description = "reversal: " + line.description;
+    line.description = "reversal: " + DescribeLine(line);
   }
   credit.total = issued.total.Negated();
   Invoice replacement = recomputed;
@@ -206,7 +211,7 @@ void WriteInvoice(JsonWriter& w, const Invoice& doc) {
     w.Key("discount_percent").String(FormatScaledDecimal(line.usage.discount_bp, 2));
     w.Key("amount").String(line.amount.AmountString());
     w.Key("amount_minor").Int(line.amount.minor_units());
-    w.Key("description").String(line.description);
+    w.Key("description").String(DescribeLine(line));
     w.EndObject();
   }
   w.EndArray();

@@ -40,8 +40,12 @@ struct InvoiceLine {
   ModelId model;
   PriceSegment usage;  // the stretch of the month, GPU-seconds, unit price, discount
   Money amount;        // negative on credit notes
+  // Empty for rated usage (DescribeLine derives the text); set on credit lines.
   std::string description;
 };
+
+// The line's description, or "GPU time, <model> at <site>" for rated usage.
+std::string DescribeLine(const InvoiceLine& line);
 
 struct Invoice {
   std::string id;  // "INV-2026-10-acme-sg-SGD"; credit notes "CN-..."

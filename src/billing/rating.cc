@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <map>
-#include <tuple>
 
 namespace straits::billing {
 
@@ -29,8 +28,15 @@ Result<std::vector<Invoice>> RateMonths(const UsageLedger& ledger, const Billing
                            ledger.SumByLeaseAndBucket(buckets, options.threads));
   const auto bucket_count = static_cast<size_t>(buckets.size());
 
-  // (month, account, currency) -> invoice under construction.
-  std::map<std::tuple<Month, std::string, std::string>, Invoice> invoices;
+  auto month_index = [&](Month m) {
+    return static_cast<size_t>((m.year - first.year) * 12 + (m.month - first.month));
+  };
+  const size_t month_count = month_index(last) + 1;
+  std::vector<Invoice> drafts;
+  // (account, currency) -> per month, the index of its draft in `drafts` or -1;
+  // looked up once per lease, since a lease has one account and one currency.
+  std::map<std::pair<std::string, std::string>, std::vector<int64_t>> slots;
+  std::vector<std::pair<Month, InvoiceLine>> lines;
   const std::vector<LeaseId>& leases = ledger.leases();
   for (size_t lease_idx = 0; lease_idx < leases.size(); ++lease_idx) {
     const int64_t* row = &sums[lease_idx * bucket_count];
@@ -43,7 +49,7 @@ Result<std::vector<Invoice>> RateMonths(const UsageLedger& ledger, const Billing
     const SiteProfile* site = catalog.Site(lease->site);
     const BillingAccount* account = catalog.Account(lease->account);
     // Lines of this lease, in bucket order: one per (month, price entry).
-    std::vector<std::pair<Month, InvoiceLine>> lines;
+    lines.clear();
     const RateCardEntry* line_entry = nullptr;
     for (size_t b = 0; b < bucket_count; ++b) {
       if (row[b] == 0) continue;
@@ -70,44 +76,47 @@ Result<std::vector<Invoice>> RateMonths(const UsageLedger& ledger, const Billing
                               PriceSegment{from, to, row[b], entry->price_per_gpu_hour, bp},
                               Money(0, site->currency), ""}});
     }
+    const std::string currency(site->currency.code());
+    std::vector<int64_t>& slot = slots[{account->id.str(), currency}];
+    if (slot.empty()) slot.assign(month_count, -1);
     for (auto& [month, line] : lines) {
       STRAITS_ASSIGN_OR_RETURN(int64_t amount, RateAmountMinor(line.usage.gpu_seconds,
                                                                line.usage.unit_price.minor_units(),
                                                                line.usage.discount_bp));
       line.amount = Money(amount, site->currency);
-      line.description = "GPU time, " + lease->model.str() + " at " + lease->site.str();
-      const std::string currency(site->currency.code());
-      auto key = std::make_tuple(month, account->id.str(), currency);
-      auto it = invoices.find(key);
-      if (it == invoices.end()) {
-        Invoice draft{"INV-" + month.ToString() + "-" + account->id.str() + "-" + currency,
-                      DocumentKind::kInvoice,
-                      account->id,
-                      month,
-                      month.End(),
-                      site->currency,
-                      {},
-                      Money(0, site->currency),
-                      "",
-                      ""};
-        it = invoices.emplace(key, std::move(draft)).first;
+      int64_t& draft = slot[month_index(month)];
+      if (draft < 0) {
+        draft = static_cast<int64_t>(drafts.size());
+        drafts.push_back(
+            Invoice{"INV-" + month.ToString() + "-" + account->id.str() + "-" + currency,
+                    DocumentKind::kInvoice,
+                    account->id,
+                    month,
+                    month.End(),
+                    site->currency,
+                    {},
+                    Money(0, site->currency),
+                    "",
+                    ""});
       }
-      it->second.lines.push_back(std::move(line));
+      drafts[static_cast<size_t>(draft)].lines.push_back(std::move(line));
     }
   }
 
-  std::vector<Invoice> out;
-  out.reserve(invoices.size());
-  for (auto& [key, invoice] : invoices) {
+  for (Invoice& invoice : drafts) {
     std::sort(invoice.lines.begin(), invoice.lines.end(),
               [](const InvoiceLine& a, const InvoiceLine& b) {
                 if (!(a.lease == b.lease)) return a.lease < b.lease;
                 return a.usage.from < b.usage.from;
               });
     STRAITS_ASSIGN_OR_RETURN(invoice.total, SumLines(invoice.currency, invoice.lines));
-    out.push_back(std::move(invoice));
   }
-  return out;
+  std::sort(drafts.begin(), drafts.end(), [](const Invoice& a, const Invoice& b) {
+    if (!(a.period == b.period)) return a.period < b.period;
+    if (!(a.account == b.account)) return a.account < b.account;
+    return a.currency.code() < b.currency.code();
+  });
+  return drafts;
 }
 
 }  // namespace straits::billing

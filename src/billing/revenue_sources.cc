@@ -6,6 +6,9 @@ Result<RevenueFacts> FactsFromInvoices(std::span<const Invoice> documents,
                                        const BillingCatalog& catalog, const FxTable& fx,
                                        const Currency& reporting) {
   RevenueFacts out{std::string(reporting.code()), {}, {}};
+  size_t line_count = 0;
+  for (const Invoice& doc : documents) line_count += doc.lines.size();
+  out.facts.reserve(line_count);
   for (const Invoice& doc : documents) {
     const BillingAccount* account = catalog.Account(doc.account);
     if (account == nullptr) {
@@ -17,12 +20,20 @@ Result<RevenueFacts> FactsFromInvoices(std::span<const Invoice> documents,
       return NotFound("invoice " + doc.id + ": unknown organization \"" + account->org.str() +
                       "\"");
     }
+    // One currency and one date per document: one conversion factor.
+    Result<FxConversion> conversion =
+        fx.Conversion(doc.currency, reporting, doc.issue_date, &out.rates_used);
+    if (!conversion.ok()) {
+      return Status(conversion.status().code(),
+                    "invoice " + doc.id + ": " + conversion.status().message());
+    }
+    const SiteProfile* site = nullptr;
     for (const InvoiceLine& line : doc.lines) {
-      const SiteProfile* site = catalog.Site(line.site);
+      if (site == nullptr || !(site->id == line.site)) site = catalog.Site(line.site);
       if (site == nullptr) {
         return NotFound("invoice " + doc.id + ": unknown site \"" + line.site.str() + "\"");
       }
-      Result<Money> amount = fx.Convert(line.amount, reporting, doc.issue_date, &out.rates_used);
+      Result<Money> amount = conversion->Apply(line.amount);
       if (!amount.ok()) {
         return Status(amount.status().code(),
                       "invoice " + doc.id + ": " + amount.status().message());
