@@ -19,6 +19,7 @@ Api::Api(Services services) : services_(services) {
   AddHealthRoutes(router_);
   AddOpenApiRoute(router_);
   AddFleetRoutes(router_);
+  AddCatalogRoutes(router_);
 }
 
 Response Api::Handle(const Request& request) {

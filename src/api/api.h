@@ -11,16 +11,24 @@
 // services it uses are thread-safe.
 #pragma once
 
+#include <vector>
+
 #include "api/http.h"
 #include "api/router.h"
+#include "catalog/catalog.h"
+#include "catalog/regime.h"
 #include "core/clock.h"
 #include "store/store.h"
 
 namespace straits::api {
 
+// What handlers work with. Reference data (catalog, regimes) is loaded once at
+// start-up and shared read-only.
 struct Services {
   store::Store& store;
   const Clock& clock;
+  const catalog::Catalog& catalog;
+  const std::vector<catalog::ClassificationRegime>& regimes;
 };
 
 class Api {
@@ -40,6 +48,7 @@ class Api {
 // Route registration, one function per resource family.
 void AddHealthRoutes(Router& router);
 void AddFleetRoutes(Router& router);
+void AddCatalogRoutes(Router& router);
 void AddOpenApiRoute(Router& router);
 
 }  // namespace straits::api

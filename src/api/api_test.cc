@@ -9,6 +9,7 @@
 
 #include "api/openapi.h"
 #include "auth/tokens.h"
+#include "catalog/shipped.h"
 #include "fleet/fleet_file.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -55,7 +56,9 @@ gpus = 8
     auto token = auth::GenerateToken(*random, "admin", "admin", clock_.Now());
     ASSERT_TRUE(store_->CreateToken(token->record).ok());
     bearer_ = "Bearer " + token->secret;
-    api_ = std::make_unique<Api>(Services{*store_, clock_});
+    catalog_ = std::make_unique<catalog::Catalog>(catalog::LoadShippedCatalog().value());
+    regimes_ = catalog::LoadShippedRegimes().value();
+    api_ = std::make_unique<Api>(Services{*store_, clock_, *catalog_, regimes_});
   }
   void TearDown() override {
     api_.reset();
@@ -63,7 +66,8 @@ gpus = 8
     Cleanup();
   }
   void Cleanup() {
-    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_.string() + suffix);
+    for (const char* suffix : {"", "-wal", "-shm"})
+      std::filesystem::remove(path_.string() + suffix);
   }
 
   Response Call(const std::string& method, const std::string& path, const std::string& body = "",
@@ -79,7 +83,9 @@ gpus = 8
     return api_->Handle(r);
   }
 
-  static boost::json::object Json(const Response& r) { return boost::json::parse(r.body).as_object(); }
+  static boost::json::object Json(const Response& r) {
+    return boost::json::parse(r.body).as_object();
+  }
   static std::string ErrorCode(const Response& r) {
     return std::string(Json(r).at("error").at("code").as_string());
   }
@@ -92,6 +98,8 @@ gpus = 8
   std::filesystem::path path_;
   FakeClock clock_{Instant::FromUnixSeconds(1'800'000'000)};
   std::unique_ptr<store::Store> store_;
+  std::unique_ptr<catalog::Catalog> catalog_;
+  std::vector<catalog::ClassificationRegime> regimes_;
   std::unique_ptr<Api> api_;
   std::string bearer_;
 };
@@ -173,8 +181,7 @@ TEST_F(ApiTest, CreatesSitesAndRejectsBadBodies) {
             "operator"},
            {R"({"id":"x","name":"n","country":"SG","city":"c","operator":"kelvin","x":1})", 400,
             "x"},
-           {R"({"id":"a b","name":"n","country":"SG","city":"c","operator":"kelvin"})", 400,
-            "id"},
+           {R"({"id":"a b","name":"n","country":"SG","city":"c","operator":"kelvin"})", 400, "id"},
        }) {
     Response r = Call("POST", "/v1/sites", c.body);
     EXPECT_EQ(r.status, c.status) << c.body;
@@ -182,6 +189,41 @@ TEST_F(ApiTest, CreatesSitesAndRejectsBadBodies) {
   }
   EXPECT_EQ(Call("POST", "/v1/sites", good, "text/plain").status, 415);
   EXPECT_EQ(Json(Call("GET", "/v1/sites")).at("items").as_array().size(), 2u);
+}
+
+TEST_F(ApiTest, ClassifiesCatalogModelsAndSpecs) {
+  Response list = Call("GET", "/v1/accelerators", "", "", {{"date", "2024-06-01"}});
+  ASSERT_EQ(list.status, 200) << list.body;
+  EXPECT_EQ(Json(list).at("items").as_array().size(), 41u);
+  Response h20 = Call("GET", "/v1/accelerators/h20/classification", "", "",
+                      {{"date", "2024-06-01"}});
+  ASSERT_EQ(h20.status, 200) << h20.body;
+  EXPECT_EQ(Json(h20).at("model").as_string(), "h20");
+  EXPECT_NEAR(Json(h20).at("tpp").to_number<double>(), 2368.0, 0.5);
+  EXPECT_EQ(Json(h20).at("by_regime").as_array().size(), 4u);
+  Response only = Call("GET", "/v1/accelerators/a800-sxm/classification", "", "",
+                       {{"date", "2023-03-01"}, {"regime", "us-ear-2022-10"}});
+  ASSERT_EQ(only.status, 200);
+  ASSERT_EQ(Json(only).at("by_regime").as_array().size(), 1u);
+  EXPECT_EQ(Json(only).at("by_regime").at(0).at("eccn").as_string(), "not_3A090");
+  EXPECT_EQ(Call("GET", "/v1/accelerators/tpu-v9").status, 404);
+  EXPECT_EQ(Call("GET", "/v1/accelerators/h20/classification", "", "", {{"date", "2024-13-01"}})
+                .status,
+            400);
+  EXPECT_EQ(Call("GET", "/v1/accelerators/h20/classification", "", "", {{"regime", "nope"}})
+                .status,
+            404);
+  Response spec = Call("POST", "/v1/classify",
+                       R"({"vendor":"Example","model":"X1","datacenter":true,"die_area_mm2":814.0,
+                           "throughput":[{"format":"fp8","bits":8,"tops":296.0}]})");
+  ASSERT_EQ(spec.status, 200) << spec.body;
+  EXPECT_NEAR(Json(spec).at("tpp").to_number<double>(), 4736.0, 0.5);
+  Response bad = Call("POST", "/v1/classify", R"({"model":"X1","throughput":[]})");
+  EXPECT_EQ(bad.status, 400);
+  Response neg = Call("POST", "/v1/classify",
+                      R"({"model":"X1","throughput":[{"bits":8,"tops":-1}]})");
+  EXPECT_EQ(neg.status, 400);
+  EXPECT_EQ(ErrorField(neg), "throughput[0].tops");
 }
 
 TEST_F(ApiTest, EveryRouteIsDocumentedInOpenApi) {
@@ -194,7 +236,8 @@ TEST_F(ApiTest, EveryRouteIsDocumentedInOpenApi) {
         << route.method << " " << route.pattern << " is not in the OpenAPI document";
   }
   for (const auto& op : documented) {
-    EXPECT_TRUE(registered.count(op)) << op.first << " " << op.second << " is documented but not served";
+    EXPECT_TRUE(registered.count(op))
+        << op.first << " " << op.second << " is documented but not served";
   }
   Response doc = Call("GET", "/openapi.json");
   ASSERT_EQ(doc.status, 200);

@@ -19,17 +19,28 @@ Response ErrorBody(int http_status, std::string_view code, const std::string& me
 
 int HttpStatusFor(StatusCode code) {
   switch (code) {
-    case StatusCode::kOk: return 200;
-    case StatusCode::kInvalidArgument: return 400;
-    case StatusCode::kNotFound: return 404;
-    case StatusCode::kAlreadyExists: return 409;
-    case StatusCode::kFailedPrecondition: return 409;
-    case StatusCode::kAborted: return 409;
-    case StatusCode::kUnavailable: return 503;
-    case StatusCode::kResourceExhausted: return 429;
-    case StatusCode::kPermissionDenied: return 403;
-    case StatusCode::kUnauthenticated: return 401;
-    case StatusCode::kInternal: return 500;
+    case StatusCode::kOk:
+      return 200;
+    case StatusCode::kInvalidArgument:
+      return 400;
+    case StatusCode::kNotFound:
+      return 404;
+    case StatusCode::kAlreadyExists:
+      return 409;
+    case StatusCode::kFailedPrecondition:
+      return 409;
+    case StatusCode::kAborted:
+      return 409;
+    case StatusCode::kUnavailable:
+      return 503;
+    case StatusCode::kResourceExhausted:
+      return 429;
+    case StatusCode::kPermissionDenied:
+      return 403;
+    case StatusCode::kUnauthenticated:
+      return 401;
+    case StatusCode::kInternal:
+      return 500;
   }
   return 500;
 }

@@ -7,14 +7,20 @@ namespace {
 
 std::string_view KindName(const boost::json::value& v) {
   switch (v.kind()) {
-    case boost::json::kind::null: return "null";
-    case boost::json::kind::bool_: return "a boolean";
+    case boost::json::kind::null:
+      return "null";
+    case boost::json::kind::bool_:
+      return "a boolean";
     case boost::json::kind::int64:
     case boost::json::kind::uint64:
-    case boost::json::kind::double_: return "a number";
-    case boost::json::kind::string: return "a string";
-    case boost::json::kind::array: return "an array";
-    case boost::json::kind::object: return "an object";
+    case boost::json::kind::double_:
+      return "a number";
+    case boost::json::kind::string:
+      return "a string";
+    case boost::json::kind::array:
+      return "an array";
+    case boost::json::kind::object:
+      return "an object";
   }
   return "a value";
 }
@@ -95,8 +101,10 @@ boost::json::object ToJson(const fleet::Organization& org) {
 }
 
 boost::json::object ToJson(const fleet::Site& site) {
-  return {{"id", site.id.str()},           {"name", site.name},
-          {"country", site.country.code()}, {"city", site.city},
+  return {{"id", site.id.str()},
+          {"name", site.name},
+          {"country", site.country.code()},
+          {"city", site.city},
           {"operator", site.operator_id.str()}};
 }
 
@@ -116,8 +124,11 @@ boost::json::object ToJson(const store::SiteDetail& detail) {
 }
 
 boost::json::object ToJson(const fleet::Node& node) {
-  return {{"hostname", node.hostname.str()}, {"pod", node.pod.str()}, {"site", node.site.str()},
-          {"model", node.model.str()},       {"gpus", node.gpus}};
+  return {{"hostname", node.hostname.str()},
+          {"pod", node.pod.str()},
+          {"site", node.site.str()},
+          {"model", node.model.str()},
+          {"gpus", node.gpus}};
 }
 
 Result<store::PageRequest> PageFromQuery(const Request& request) {

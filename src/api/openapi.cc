@@ -22,7 +22,7 @@ struct Operation {
   const char* tag;
   const char* summary;
   std::vector<Param> params;
-  const char* request_schema;  // component name or nullptr
+  const char* request_schema;                                  // component name or nullptr
   std::vector<std::pair<const char*, const char*>> responses;  // status -> schema (or nullptr)
   bool auth;
 };
@@ -33,26 +33,67 @@ const Param kCursor{"cursor", "query", false,
 
 const std::vector<Operation>& Operations() {
   static const std::vector<Operation> kOperations = {
-      {"get", "/healthz", "meta", "Liveness and schema version", {}, nullptr,
-       {{"200", "Health"}}, false},
+      {"get",
+       "/healthz",
+       "meta",
+       "Liveness and schema version",
+       {},
+       nullptr,
+       {{"200", "Health"}},
+       false},
       {"get", "/openapi.json", "meta", "This document", {}, nullptr, {{"200", nullptr}}, false},
-      {"get", "/v1/orgs", "fleet", "List organizations (operators and tenants)",
-       {kLimit, kCursor}, nullptr, {{"200", "OrganizationPage"}, {"400", "Error"}}, true},
-      {"get", "/v1/orgs/{id}", "fleet", "Get one organization",
-       {{"id", "path", true, "Organization id."}}, nullptr,
-       {{"200", "Organization"}, {"404", "Error"}}, true},
-      {"get", "/v1/sites", "fleet", "List sites", {kLimit, kCursor}, nullptr,
-       {{"200", "SitePage"}, {"400", "Error"}}, true},
-      {"post", "/v1/sites", "fleet", "Create a site", {}, "NewSite",
-       {{"201", "SiteDetail"}, {"400", "Error"}, {"409", "Error"}, {"413", "Error"},
+      {"get",
+       "/v1/orgs",
+       "fleet",
+       "List organizations (operators and tenants)",
+       {kLimit, kCursor},
+       nullptr,
+       {{"200", "OrganizationPage"}, {"400", "Error"}},
+       true},
+      {"get",
+       "/v1/orgs/{id}",
+       "fleet",
+       "Get one organization",
+       {{"id", "path", true, "Organization id."}},
+       nullptr,
+       {{"200", "Organization"}, {"404", "Error"}},
+       true},
+      {"get",
+       "/v1/sites",
+       "fleet",
+       "List sites",
+       {kLimit, kCursor},
+       nullptr,
+       {{"200", "SitePage"}, {"400", "Error"}},
+       true},
+      {"post",
+       "/v1/sites",
+       "fleet",
+       "Create a site",
+       {},
+       "NewSite",
+       {{"201", "SiteDetail"},
+        {"400", "Error"},
+        {"409", "Error"},
+        {"413", "Error"},
         {"415", "Error"}},
        true},
-      {"get", "/v1/sites/{id}", "fleet", "Get one site with its pods, nodes and GPUs by model",
-       {{"id", "path", true, "Site id."}}, nullptr, {{"200", "SiteDetail"}, {"404", "Error"}},
+      {"get",
+       "/v1/sites/{id}",
+       "fleet",
+       "Get one site with its pods, nodes and GPUs by model",
+       {{"id", "path", true, "Site id."}},
+       nullptr,
+       {{"200", "SiteDetail"}, {"404", "Error"}},
        true},
-      {"get", "/v1/nodes", "fleet", "List nodes, optionally of one site",
-       {{"site", "query", false, "Only nodes of this site."}, kLimit, kCursor}, nullptr,
-       {{"200", "NodePage"}, {"400", "Error"}, {"404", "Error"}}, true},
+      {"get",
+       "/v1/nodes",
+       "fleet",
+       "List nodes, optionally of one site",
+       {{"site", "query", false, "Only nodes of this site."}, kLimit, kCursor},
+       nullptr,
+       {{"200", "NodePage"}, {"400", "Error"}, {"404", "Error"}},
+       true},
   };
   return kOperations;
 }
@@ -93,6 +134,33 @@ constexpr std::string_view kComponents = R"json({
     "SitePage": {"type": "object", "properties": {
       "items": {"type": "array", "items": {"$ref": "#/components/schemas/Site"}},
       "next_cursor": {"type": ["string", "null"]}}},
+    "Accelerator": {"type": "object", "description": "Catalog entry; every number has a source.",
+      "properties": {"id": {"type": "string"}, "vendor": {"type": "string"},
+        "name": {"type": "string"}, "tpp": {"type": ["number", "null"]},
+        "performance_density": {"type": ["number", "null"]}}},
+    "AcceleratorSummary": {"type": "object", "properties": {"id": {"type": "string"},
+      "vendor": {"type": "string"}, "name": {"type": "string"},
+      "datacenter": {"type": "boolean"}, "tpp": {"type": ["number", "null"]},
+      "performance_density": {"type": ["number", "null"]}, "eccn": {"type": "string"},
+      "regime": {"type": ["string", "null"]}}},
+    "AcceleratorPage": {"type": "object", "properties": {
+      "items": {"type": "array", "items": {"$ref": "#/components/schemas/AcceleratorSummary"}},
+      "next_cursor": {"type": ["string", "null"]}}},
+    "ChipSpec": {"type": "object", "required": ["model", "throughput"], "properties": {
+      "vendor": {"type": "string"}, "model": {"type": "string"},
+      "datacenter": {"type": "boolean"}, "die_area_mm2": {"type": "number"},
+      "interconnect_bidir_gbps": {"type": "number"},
+      "throughput": {"type": "array", "minItems": 1, "items": {"type": "object",
+        "required": ["bits", "tops"], "properties": {"format": {"type": "string"},
+          "bits": {"type": "integer"}, "tops": {"type": "number"}}}}}},
+    "ClassificationReport": {"type": "object", "required": ["model", "tpp", "performance_density", "by_regime"],
+      "properties": {"model": {"type": "string"}, "tpp": {"type": ["number", "null"]},
+        "performance_density": {"type": ["number", "null"]},
+        "eccn": {"type": "string", "enum": ["3A090.a", "3A090.b", "4A090.a", "4A090.b", "not_3A090", "undetermined"]},
+        "regime_in_force": {"type": "string"},
+        "by_regime": {"type": "array", "items": {"type": "object", "properties": {
+          "regime": {"type": "string"}, "in_force": {"type": "boolean"},
+          "eccn": {"type": "string"}, "reason": {"type": "string"}}}}}},
     "NodePage": {"type": "object", "properties": {
       "items": {"type": "array", "items": {"$ref": "#/components/schemas/Node"}},
       "next_cursor": {"type": ["string", "null"]}}}
@@ -144,7 +212,8 @@ boost::json::value OpenApiDocument() {
     if (op.auth) {
       responses["401"] = {{"description", "Missing, unknown, revoked or expired token"},
                           {"content", {{"application/json", {{"schema", SchemaRef("Error")}}}}}};
-      operation["security"] = boost::json::array{boost::json::object{{"bearer", boost::json::array{}}}};
+      operation["security"] =
+          boost::json::array{boost::json::object{{"bearer", boost::json::array{}}}};
     }
     operation["responses"] = std::move(responses);
     boost::json::value& path_item = paths[op.path];
@@ -171,8 +240,6 @@ std::vector<std::pair<std::string, std::string>> DocumentedOperations() {
   return out;
 }
 
-void AddOpenApiRoute(Router& router) {
-  router.Add({"GET", "/openapi.json", false, ServeOpenApi});
-}
+void AddOpenApiRoute(Router& router) { router.Add({"GET", "/openapi.json", false, ServeOpenApi}); }
 
 }  // namespace straits::api

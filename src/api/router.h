@@ -22,7 +22,7 @@ struct Services;
 struct Context {
   const Request& request;
   std::map<std::string, std::string> params;  // from "{name}" segments
-  auth::Identity identity;                     // empty for public routes
+  auth::Identity identity;                    // empty for public routes
   Services& services;
 };
 

@@ -102,10 +102,9 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->body_limit(state_.options.body_limit);
     stream_.expires_after(state_.options.idle_timeout);
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, size_t) {
-                       self->OnRead(ec);
-                     });
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
   }
 
   void OnRead(beast::error_code ec) {
@@ -193,9 +192,7 @@ class Server::Impl {
         if (!sig_ec) BeginStop();
       });
     }
-    state_.on_last_session_closed = [this] {
-      net::post(ioc_, [this] { drain_timer_.cancel(); });
-    };
+    state_.on_last_session_closed = [this] { net::post(ioc_, [this] { drain_timer_.cancel(); }); };
     DoAccept();
     std::vector<std::thread> workers;
     for (int i = 1; i < state_.options.threads; ++i) workers.emplace_back([this] { ioc_.run(); });

@@ -47,7 +47,8 @@ class AuthenticateTest : public testing::Test {
   }
   void TearDown() override {
     store_.reset();
-    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_.string() + suffix);
+    for (const char* suffix : {"", "-wal", "-shm"})
+      std::filesystem::remove(path_.string() + suffix);
   }
   std::filesystem::path path_;
   std::unique_ptr<store::Store> store_;
@@ -66,9 +67,9 @@ TEST_F(AuthenticateTest, AcceptsValidRejectsOthers) {
   EXPECT_EQ(id->role, "admin");
   EXPECT_EQ(id->token_id, token->record.id);
 
-  for (const std::string& bad : {std::string(), std::string("Bearer"), std::string("Bearer "),
-                                 std::string("Basic abc"), "bearer " + token->secret,
-                                 std::string("Bearer st_nope")}) {
+  for (const std::string& bad :
+       {std::string(), std::string("Bearer"), std::string("Bearer "), std::string("Basic abc"),
+        "bearer " + token->secret, std::string("Bearer st_nope")}) {
     auto r = Authenticate(*store_, bad, now);
     EXPECT_EQ(r.status().code(), StatusCode::kUnauthenticated) << bad;
   }

@@ -35,12 +35,14 @@ Status Init(const GlobalOptions& options, const std::string& token_name, bool qu
   if (path.has_parent_path()) {
     std::error_code ec;
     std::filesystem::create_directories(path.parent_path(), ec);
-    if (ec) return Unavailable("cannot create " + path.parent_path().string() + ": " + ec.message());
+    if (ec)
+      return Unavailable("cannot create " + path.parent_path().string() + ": " + ec.message());
   }
-  STRAITS_ASSIGN_OR_RETURN(auto store,
-                           store::OpenSqliteStore(options.db_path, {.create = true, .connections = 1}));
+  STRAITS_ASSIGN_OR_RETURN(
+      auto store, store::OpenSqliteStore(options.db_path, {.create = true, .connections = 1}));
   if (!quiet) {
-    std::printf("created %s (schema version %d)\n", options.db_path.c_str(), store->SchemaVersion());
+    std::printf("created %s (schema version %d)\n", options.db_path.c_str(),
+                store->SchemaVersion());
   }
   return CreateAndPrintToken(*store, token_name, quiet);
 }

@@ -62,8 +62,8 @@ Status ListOrgs(const GlobalOptions& options, bool json) {
   Table table({"ID", "NAME", "HQ", "KINDS", "PARENT"});
   for (const fleet::Organization& o : orgs) {
     std::string kinds = o.is_operator ? (o.is_tenant ? "operator,tenant" : "operator") : "tenant";
-    table.AddRow({o.id.str(), o.name, std::string(o.hq.code()), kinds,
-                  o.parent ? o.parent->str() : "-"});
+    table.AddRow(
+        {o.id.str(), o.name, std::string(o.hq.code()), kinds, o.parent ? o.parent->str() : "-"});
   }
   table.Print(stdout);
   return Status::Ok();
@@ -118,8 +118,8 @@ Status ListNodes(const GlobalOptions& options, const std::string& site_text, boo
   }
   Table table({"HOSTNAME", "SITE", "POD", "MODEL", "GPUS"});
   for (const fleet::Node& n : nodes) {
-    table.AddRow({n.hostname.str(), n.site.str(), n.pod.str(), n.model.str(),
-                  std::to_string(n.gpus)});
+    table.AddRow(
+        {n.hostname.str(), n.site.str(), n.pod.str(), n.model.str(), std::to_string(n.gpus)});
   }
   table.Print(stdout);
   return Status::Ok();
@@ -133,8 +133,9 @@ void RegisterFleetCommands(CLI::App& app, GlobalOptions& options, int& exit_code
   CLI::App* import = app.add_subcommand("import", "Import data files into the database");
   import->require_subcommand(1);
   CLI::App* fleet_cmd = import->add_subcommand(
-      "fleet", "Load organizations, sites, pods and nodes from a fleet TOML file, in one "
-               "transaction (re-importing updates entries by id). See docs/fleet-format.md");
+      "fleet",
+      "Load organizations, sites, pods and nodes from a fleet TOML file, in one "
+      "transaction (re-importing updates entries by id). See docs/fleet-format.md");
   auto file = std::make_shared<std::string>();
   fleet_cmd->add_option("FILE", *file, "Fleet file (TOML)")->required();
   fleet_cmd->callback([&options, report, file] { report(ImportFleet(options, *file)); });
@@ -157,9 +158,8 @@ void RegisterFleetCommands(CLI::App& app, GlobalOptions& options, int& exit_code
   auto [nodes, nodes_json] = add_list("nodes", "Nodes and their accelerators");
   auto site = std::make_shared<std::string>();
   nodes->add_option("--site", *site, "Only nodes of this site id");
-  nodes->callback([&options, report, json = nodes_json, site] {
-    report(ListNodes(options, *site, *json));
-  });
+  nodes->callback(
+      [&options, report, json = nodes_json, site] { report(ListNodes(options, *site, *json)); });
 }
 
 }  // namespace straits::cli

@@ -3,6 +3,7 @@
 
 #include "api/api.h"
 #include "api/server.h"
+#include "catalog/shipped.h"
 #include "cli/context.h"
 #include "cli/exit_codes.h"
 #include "core/clock.h"
@@ -26,8 +27,11 @@ Status Serve(const GlobalOptions& options, const ServeFlags& flags) {
   server_options.threads = flags.threads;
   server_options.body_limit = flags.body_limit;
   STRAITS_ASSIGN_OR_RETURN(auto store, OpenStore(options));
+  STRAITS_ASSIGN_OR_RETURN(catalog::Catalog models, catalog::LoadShippedCatalog());
+  STRAITS_ASSIGN_OR_RETURN(std::vector<catalog::ClassificationRegime> regimes,
+                           catalog::LoadShippedRegimes());
   SystemClock clock;
-  api::Api api(api::Services{*store, clock});
+  api::Api api(api::Services{*store, clock, models, regimes});
   server_options.on_listening = [&](const std::string& bound) {
     std::printf("straits: serving http://%s (threads %d, database %s); Ctrl-C to stop\n",
                 bound.c_str(), flags.threads, options.db_path.c_str());
@@ -43,9 +47,10 @@ Status Serve(const GlobalOptions& options, const ServeFlags& flags) {
 
 void RegisterServeCommand(CLI::App& app, GlobalOptions& options, int& exit_code) {
   auto flags = std::make_shared<ServeFlags>();
-  CLI::App* serve = app.add_subcommand(
-      "serve", "Serve the HTTP API (GET /openapi.json describes it); stops gracefully on "
-               "SIGINT/SIGTERM");
+  CLI::App* serve =
+      app.add_subcommand("serve",
+                         "Serve the HTTP API (GET /openapi.json describes it); stops gracefully on "
+                         "SIGINT/SIGTERM");
   serve->add_option("--listen", flags->listen, "HOST:PORT to listen on; port 0 picks a free one")
       ->capture_default_str();
   serve->add_option("--threads", flags->threads, "Worker threads")->capture_default_str();

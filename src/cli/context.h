@@ -27,5 +27,6 @@ Result<std::string> ReadFile(const std::string& path);
 void RegisterAdminCommands(CLI::App& app, GlobalOptions& options, int& exit_code);
 void RegisterFleetCommands(CLI::App& app, GlobalOptions& options, int& exit_code);
 void RegisterServeCommand(CLI::App& app, GlobalOptions& options, int& exit_code);
+void RegisterCatalogCommands(CLI::App& app, int& exit_code);
 
 }  // namespace straits::cli

@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   int exit_code = kExitOk;
   RegisterAdminCommands(app, options, exit_code);
   RegisterFleetCommands(app, options, exit_code);
+  RegisterCatalogCommands(app, exit_code);
   RegisterServeCommand(app, options, exit_code);
   try {
     app.parse(argc, argv);

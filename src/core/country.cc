@@ -1,8 +1,8 @@
 #include "core/country.h"
 
 #include <algorithm>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 
 #include "core/csv.h"
@@ -17,8 +17,7 @@ struct CountryTable {
 };
 
 bool IsUpperAlpha2(std::string_view code) {
-  return code.size() == 2 && code[0] >= 'A' && code[0] <= 'Z' && code[1] >= 'A' &&
-         code[1] <= 'Z';
+  return code.size() == 2 && code[0] >= 'A' && code[0] <= 'Z' && code[1] >= 'A' && code[1] <= 'Z';
 }
 
 const CountryTable& Table() {
@@ -66,8 +65,6 @@ const std::vector<Country>& Country::All() {
   return all;
 }
 
-std::ostream& operator<<(std::ostream& os, const Country& country) {
-  return os << country.code();
-}
+std::ostream& operator<<(std::ostream& os, const Country& country) { return os << country.code(); }
 
 }  // namespace straits

@@ -96,8 +96,8 @@ Result<CsvTable> ParseCsv(std::string_view text, std::string_view source_name) {
       continue;
     }
     if (fields.size() != table.header.size()) {
-      return InvalidArgument("expected " + std::to_string(table.header.size()) +
-                                 " fields, found " + std::to_string(fields.size()),
+      return InvalidArgument("expected " + std::to_string(table.header.size()) + " fields, found " +
+                                 std::to_string(fields.size()),
                              std::string(source_name) + ":" + std::to_string(record_line));
     }
     table.rows.push_back(CsvRow{record_line, fields});

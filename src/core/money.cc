@@ -71,7 +71,8 @@ Result<Money> Money::Parse(std::string_view text) {
     }
     if (c < '0' || c > '9') return bad("unexpected character");
     if (fraction_digits >= 0) ++fraction_digits;
-    if (__builtin_mul_overflow(minor, 10, &minor) || __builtin_add_overflow(minor, c - '0', &minor)) {
+    if (__builtin_mul_overflow(minor, 10, &minor) ||
+        __builtin_add_overflow(minor, c - '0', &minor)) {
       return bad("out of range");
     }
   }
@@ -113,7 +114,8 @@ std::string Money::AmountString() const {
   uint64_t magnitude = negative ? 0 - static_cast<uint64_t>(minor_) : static_cast<uint64_t>(minor_);
   std::string s = std::to_string(magnitude);
   if (digits > 0) {
-    if (s.size() <= static_cast<size_t>(digits)) s.insert(0, static_cast<size_t>(digits) + 1 - s.size(), '0');
+    if (s.size() <= static_cast<size_t>(digits))
+      s.insert(0, static_cast<size_t>(digits) + 1 - s.size(), '0');
     s.insert(s.size() - static_cast<size_t>(digits), ".");
   }
   return negative ? "-" + s : s;

@@ -26,8 +26,8 @@ TEST(Money, ParsesExactAmounts) {
 }
 
 TEST(Money, RejectsInexactOrMalformed) {
-  for (const char* bad : {"12.505 USD", "1.5 JPY", "12.50", "USD", "1..2 USD", "1. USD",
-                          "abc USD", "12.50 usd", "99999999999999999999 USD", "- USD"}) {
+  for (const char* bad : {"12.505 USD", "1.5 JPY", "12.50", "USD", "1..2 USD", "1. USD", "abc USD",
+                          "12.50 usd", "99999999999999999999 USD", "- USD"}) {
     EXPECT_FALSE(Money::Parse(bad).ok()) << bad;
   }
 }

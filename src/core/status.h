@@ -88,7 +88,7 @@ Status Internal(std::string message);
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : data_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : data_(std::move(value)) {}        // NOLINT: implicit by design
   Result(Status status) : data_(std::move(status)) {  // NOLINT: implicit by design
     assert(!std::get<Status>(data_).ok() && "Result constructed from an OK Status");
   }
@@ -115,9 +115,9 @@ class [[nodiscard]] Result {
 #define STRAITS_CONCAT(a, b) STRAITS_CONCAT_INNER(a, b)
 
 // Returns the Status from the enclosing function if `expr` is not OK.
-#define STRAITS_RETURN_IF_ERROR(expr)                \
-  do {                                               \
-    ::straits::Status straits_status_ = (expr);      \
+#define STRAITS_RETURN_IF_ERROR(expr)                  \
+  do {                                                 \
+    ::straits::Status straits_status_ = (expr);        \
     if (!straits_status_.ok()) return straits_status_; \
   } while (0)
 

@@ -84,12 +84,23 @@ Result<Duration> Duration::Parse(std::string_view text) {
     if (digits == 0 || pos >= text.size()) return bad();
     int64_t unit = 0;
     switch (text[pos]) {
-      case 's': unit = 1; break;
-      case 'm': unit = 60; break;
-      case 'h': unit = 3600; break;
-      case 'd': unit = 86400; break;
-      case 'w': unit = 7 * 86400; break;
-      default: return bad();
+      case 's':
+        unit = 1;
+        break;
+      case 'm':
+        unit = 60;
+        break;
+      case 'h':
+        unit = 3600;
+        break;
+      case 'd':
+        unit = 86400;
+        break;
+      case 'w':
+        unit = 7 * 86400;
+        break;
+      default:
+        return bad();
     }
     ++pos;
     total += number * unit;
@@ -114,12 +125,11 @@ std::string Duration::ToString() const {
   return out;
 }
 
-Result<Instant> Instant::FromCivil(int year, int month, int day, int hour, int minute,
-                                   int second) {
+Result<Instant> Instant::FromCivil(int year, int month, int day, int hour, int minute, int second) {
   if (year < 1 || year > 9999 || month < 1 || month > 12 || day < 1 ||
       day > DaysInMonth(year, month)) {
-    return InvalidArgument("no such date " + std::to_string(year) + "-" +
-                           std::to_string(month) + "-" + std::to_string(day));
+    return InvalidArgument("no such date " + std::to_string(year) + "-" + std::to_string(month) +
+                           "-" + std::to_string(day));
   }
   if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) {
     return InvalidArgument("no such time of day " + std::to_string(hour) + ":" +
@@ -176,9 +186,8 @@ std::string Instant::ToString() const {
   const Civil c = CivilFromDays(days);
   char buf[40];
   std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ",
-                static_cast<long long>(c.year), c.month, c.day,
-                static_cast<long long>(rem / 3600), static_cast<long long>(rem % 3600 / 60),
-                static_cast<long long>(rem % 60));
+                static_cast<long long>(c.year), c.month, c.day, static_cast<long long>(rem / 3600),
+                static_cast<long long>(rem % 3600 / 60), static_cast<long long>(rem % 60));
   return buf;
 }
 
@@ -191,8 +200,7 @@ Instant Instant::StartOfDay() const {
 
 Result<Interval> Interval::Make(Instant start, Instant end) {
   if (end < start) {
-    return InvalidArgument("end " + end.ToString() + " is before start " + start.ToString(),
-                           "end");
+    return InvalidArgument("end " + end.ToString() + " is before start " + start.ToString(), "end");
   }
   return Interval(start, end);
 }

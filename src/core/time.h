@@ -96,9 +96,7 @@ class Interval {
   Duration length() const { return end_ - start_; }
   bool empty() const { return start_ == end_; }
   bool Contains(Instant t) const { return start_ <= t && t < end_; }
-  bool Overlaps(const Interval& other) const {
-    return start_ < other.end_ && other.start_ < end_;
-  }
+  bool Overlaps(const Interval& other) const { return start_ < other.end_ && other.start_ < end_; }
   // "[2025-05-13T08:00:00Z, 2025-05-14T08:00:00Z)".
   std::string ToString() const;
 

@@ -1,7 +1,8 @@
 #include "fleet/fleet_file.h"
 
-#include <set>
 #include <toml++/toml.h>
+
+#include <set>
 
 #include "fleet/hostlist.h"
 
@@ -10,16 +11,24 @@ namespace {
 
 std::string TypeName(const toml::node& node) {
   switch (node.type()) {
-    case toml::node_type::table: return "a table";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a number";
-    case toml::node_type::boolean: return "a boolean";
+    case toml::node_type::table:
+      return "a table";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a number";
+    case toml::node_type::boolean:
+      return "a boolean";
     case toml::node_type::date:
     case toml::node_type::time:
-    case toml::node_type::date_time: return "a date/time";
-    case toml::node_type::none: break;
+    case toml::node_type::date_time:
+      return "a date/time";
+    case toml::node_type::none:
+      break;
   }
   return "nothing";
 }
@@ -46,8 +55,8 @@ class TableReader {
       if (!known) {
         std::string list;
         for (std::string_view a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-        return Error(&value, "unknown key \"" + std::string(key.str()) + "\" (accepted: " + list +
-                                 ")");
+        return Error(&value,
+                     "unknown key \"" + std::string(key.str()) + "\" (accepted: " + list + ")");
       }
     }
     return Status::Ok();
@@ -60,8 +69,7 @@ class TableReader {
       return Error(nullptr, "missing required key \"" + std::string(key) + "\"");
     }
     if (!node->is_string()) {
-      return Error(node, "\"" + std::string(key) + "\" must be a string, found " +
-                             TypeName(*node));
+      return Error(node, "\"" + std::string(key) + "\" must be a string, found " + TypeName(*node));
     }
     return std::string(*node->value<std::string_view>());
   }
@@ -70,7 +78,8 @@ class TableReader {
     const toml::node* node = table_.get(key);
     if (!node) return Error(nullptr, "missing required key \"" + std::string(key) + "\"");
     if (!node->is_integer()) {
-      return Error(node, "\"" + std::string(key) + "\" must be an integer, found " + TypeName(*node));
+      return Error(node,
+                   "\"" + std::string(key) + "\" must be an integer, found " + TypeName(*node));
     }
     return *node->value<int64_t>();
   }
@@ -94,14 +103,16 @@ class TableReader {
   Result<IdT> IdValue(std::string_view key) const {
     STRAITS_ASSIGN_OR_RETURN(std::string text, String(key));
     Result<IdT> id = IdT::Parse(text);
-    if (!id.ok()) return Error(table_.get(key), "\"" + std::string(key) + "\": " + id.status().message());
+    if (!id.ok())
+      return Error(table_.get(key), "\"" + std::string(key) + "\": " + id.status().message());
     return id;
   }
 
   Result<Country> CountryValue(std::string_view key) const {
     STRAITS_ASSIGN_OR_RETURN(std::string text, String(key));
     Result<Country> c = Country::Parse(text);
-    if (!c.ok()) return Error(table_.get(key), "\"" + std::string(key) + "\": " + c.status().message());
+    if (!c.ok())
+      return Error(table_.get(key), "\"" + std::string(key) + "\": " + c.status().message());
     return c;
   }
 
@@ -228,16 +239,17 @@ Result<Fleet> ParseFleetToml(std::string_view text, std::string_view source_name
     }
     const toml::array* array = value.as_array();
     if (!array) {
-      return InvalidArgument("\"" + std::string(key.str()) + "\" must be an array of tables: write [[" +
+      return InvalidArgument("\"" + std::string(key.str()) +
+                                 "\" must be an array of tables: write [[" +
                                  std::string(key.str()) + "]]",
                              where);
     }
     for (const toml::node& element : *array) {
       const toml::table* table = element.as_table();
       if (!table) {
-        return InvalidArgument("each \"" + std::string(key.str()) + "\" entry must be a table",
-                               std::string(source_name) + ":" +
-                                   std::to_string(element.source().begin.line));
+        return InvalidArgument(
+            "each \"" + std::string(key.str()) + "\" entry must be a table",
+            std::string(source_name) + ":" + std::to_string(element.source().begin.line));
       }
       STRAITS_RETURN_IF_ERROR(section->parse(TableReader(*table, source_name, key.str()), fleet));
     }

@@ -78,8 +78,9 @@ INSTANTIATE_TEST_SUITE_P(
     Cases, FleetFileBad,
     testing::Values(
         BadCase{"syntax", "[[site]\nid = 1", "f.toml:1:8", ""},
-        BadCase{"unknown_country", "\n[[site]]\nid='a'\nname='n'\ncountry='XX'\ncity='c'\noperator='o'",
-                "f.toml:5", "unknown country code \"XX\""},
+        BadCase{"unknown_country",
+                "\n[[site]]\nid='a'\nname='n'\ncountry='XX'\ncity='c'\noperator='o'", "f.toml:5",
+                "unknown country code \"XX\""},
         BadCase{"lowercase_country",
                 "[[organization]]\nid='a'\nname='n'\nhq='sg'\nkinds=['tenant']", "f.toml:4",
                 "two upper-case letters"},
@@ -98,7 +99,9 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"bad_id", "[[pod]]\nid='has space'\nsite='s'", "f.toml:2", "may contain only"},
         BadCase{"bad_hostlist", "[[node]]\nhostname='h[3-1]'\npod='p'\nmodel='m'\ngpus=8",
                 "f.toml:2", "reversed"}),
-    [](const testing::TestParamInfo<BadCase>& case_info) { return std::string(case_info.param.name); });
+    [](const testing::TestParamInfo<BadCase>& case_info) {
+      return std::string(case_info.param.name);
+    });
 
 }  // namespace
 }  // namespace straits::fleet

@@ -46,7 +46,8 @@ Result<std::vector<std::string>> ExpandHostList(std::string_view pattern) {
     const size_t comma = body.find(',');
     const std::string_view part = body.substr(0, comma);
     body = comma == std::string_view::npos ? std::string_view() : body.substr(comma + 1);
-    if (comma != std::string_view::npos && body.empty()) return Malformed(pattern, "trailing comma");
+    if (comma != std::string_view::npos && body.empty())
+      return Malformed(pattern, "trailing comma");
     const size_t dash = part.find('-');
     const std::string_view low_text = part.substr(0, dash);
     const std::string_view high_text =

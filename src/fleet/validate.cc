@@ -56,8 +56,8 @@ Status ValidateFleet(Fleet& fleet, const ExistingFleet& existing,
       return At(source, fleet.organization_lines[i],
                 "organization \"" + org.id.str() + "\" cannot be its own parent");
     }
-    Result<OrgId> top = UltimateParent(
-        org.id, [&](const OrgId& id) -> std::optional<std::optional<OrgId>> {
+    Result<OrgId> top =
+        UltimateParent(org.id, [&](const OrgId& id) -> std::optional<std::optional<OrgId>> {
           auto it = parents.find(id);
           if (it == parents.end()) return std::nullopt;
           return it->second;
@@ -118,9 +118,9 @@ Status ValidateFleet(Fleet& fleet, const ExistingFleet& existing,
     }
     auto pod = pod_site.find(node.pod);
     if (pod == pod_site.end()) {
-      return At(source, line,
-                "node \"" + node.hostname.str() + "\": pod \"" + node.pod.str() +
-                    "\" is not defined");
+      return At(
+          source, line,
+          "node \"" + node.hostname.str() + "\": pod \"" + node.pod.str() + "\" is not defined");
     }
     node.site = pod->second;
     if (!is_known_model(node.model)) {

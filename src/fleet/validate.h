@@ -35,8 +35,8 @@ Status ValidateFleet(Fleet& fleet, const ExistingFleet& existing,
 
 // Follows parent links from `org` to the top. Returns `org` itself when it has
 // no parent; failed_precondition if the chain loops; not_found if a link dangles.
-Result<OrgId> UltimateParent(const OrgId& org,
-                             const std::function<std::optional<std::optional<OrgId>>(
-                                 const OrgId&)>& parent_of);
+Result<OrgId> UltimateParent(
+    const OrgId& org,
+    const std::function<std::optional<std::optional<OrgId>>(const OrgId&)>& parent_of);
 
 }  // namespace straits::fleet

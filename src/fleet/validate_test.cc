@@ -29,9 +29,10 @@ kinds = ["tenant"]
 
 TEST(ValidateFleet, AcceptsConsistentFleetAndFillsNodeSite) {
   std::string text(kOps);
-  text += "[[site]]\nid='s'\nname='S'\ncountry='MY'\ncity='Johor Bahru'\noperator='op'\n"
-          "[[pod]]\nid='p'\nsite='s'\n"
-          "[[node]]\nhostname='n[1-2]'\npod='p'\nmodel='h20'\ngpus=8\n";
+  text +=
+      "[[site]]\nid='s'\nname='S'\ncountry='MY'\ncity='Johor Bahru'\noperator='op'\n"
+      "[[pod]]\nid='p'\nsite='s'\n"
+      "[[node]]\nhostname='n[1-2]'\npod='p'\nmodel='h20'\ngpus=8\n";
   Result<Fleet> fleet = ParseFleetToml(text, "f.toml");
   ASSERT_TRUE(fleet.ok());
   ASSERT_TRUE(ValidateFleet(*fleet, {}, KnownModel, "f.toml").ok());
@@ -43,7 +44,8 @@ TEST(ValidateFleet, RejectsDanglingOperator) {
   text += "[[site]]\nid='s'\nname='S'\ncountry='MY'\ncity='c'\noperator='ghost'\n";
   Status s = ValidateText(text);
   EXPECT_EQ(s.field(), "f.toml:11");
-  EXPECT_NE(s.message().find("operator \"ghost\" is not a defined organization"), std::string::npos);
+  EXPECT_NE(s.message().find("operator \"ghost\" is not a defined organization"),
+            std::string::npos);
 }
 
 TEST(ValidateFleet, RejectsTenantAsOperator) {
@@ -54,10 +56,11 @@ TEST(ValidateFleet, RejectsTenantAsOperator) {
 
 TEST(ValidateFleet, RejectsDuplicateHostname) {
   std::string text(kOps);
-  text += "[[site]]\nid='s'\nname='S'\ncountry='MY'\ncity='c'\noperator='op'\n"
-          "[[pod]]\nid='p'\nsite='s'\n"
-          "[[node]]\nhostname='n[1-2]'\npod='p'\nmodel='h20'\ngpus=8\n"
-          "[[node]]\nhostname='n2'\npod='p'\nmodel='h20'\ngpus=8\n";
+  text +=
+      "[[site]]\nid='s'\nname='S'\ncountry='MY'\ncity='c'\noperator='op'\n"
+      "[[pod]]\nid='p'\nsite='s'\n"
+      "[[node]]\nhostname='n[1-2]'\npod='p'\nmodel='h20'\ngpus=8\n"
+      "[[node]]\nhostname='n2'\npod='p'\nmodel='h20'\ngpus=8\n";
   Status s = ValidateText(text);
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
   EXPECT_NE(s.message().find("duplicate hostname \"n2\""), std::string::npos);
@@ -66,8 +69,9 @@ TEST(ValidateFleet, RejectsDuplicateHostname) {
 
 TEST(ValidateFleet, RejectsUnknownModelAndPod) {
   std::string base(kOps);
-  base += "[[site]]\nid='s'\nname='S'\ncountry='MY'\ncity='c'\noperator='op'\n"
-          "[[pod]]\nid='p'\nsite='s'\n";
+  base +=
+      "[[site]]\nid='s'\nname='S'\ncountry='MY'\ncity='c'\noperator='op'\n"
+      "[[pod]]\nid='p'\nsite='s'\n";
   EXPECT_NE(ValidateText(base + "[[node]]\nhostname='n'\npod='p'\nmodel='tpu9'\ngpus=8\n")
                 .message()
                 .find("unknown accelerator model \"tpu9\""),
@@ -83,7 +87,8 @@ TEST(ValidateFleet, RejectsOwnershipCycles) {
       "[[organization]]\nid='a'\nname='A'\nhq='CN'\nparent='b'\nkinds=['tenant']\n"
       "[[organization]]\nid='b'\nname='B'\nhq='CN'\nparent='a'\nkinds=['tenant']\n");
   EXPECT_NE(s.message().find("cycle"), std::string::npos) << s;
-  Status self = ValidateText("[[organization]]\nid='a'\nname='A'\nhq='CN'\nparent='a'\nkinds=['tenant']\n");
+  Status self =
+      ValidateText("[[organization]]\nid='a'\nname='A'\nhq='CN'\nparent='a'\nkinds=['tenant']\n");
   EXPECT_NE(self.message().find("own parent"), std::string::npos);
 }
 
@@ -105,10 +110,9 @@ TEST(ValidateFleet, ResolvesReferencesIntoExistingStore) {
 }
 
 TEST(UltimateParent, FollowsTheChain) {
-  std::map<OrgId, std::optional<OrgId>> parents{
-      {*OrgId::Parse("a"), *OrgId::Parse("b")},
-      {*OrgId::Parse("b"), *OrgId::Parse("c")},
-      {*OrgId::Parse("c"), std::nullopt}};
+  std::map<OrgId, std::optional<OrgId>> parents{{*OrgId::Parse("a"), *OrgId::Parse("b")},
+                                                {*OrgId::Parse("b"), *OrgId::Parse("c")},
+                                                {*OrgId::Parse("c"), std::nullopt}};
   auto lookup = [&](const OrgId& id) -> std::optional<std::optional<OrgId>> {
     auto it = parents.find(id);
     if (it == parents.end()) return std::nullopt;

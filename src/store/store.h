@@ -49,10 +49,10 @@ struct SiteDetail {
 
 // An API token. Only the SHA-256 hash of the secret is stored.
 struct TokenRecord {
-  std::string id;          // public identifier, e.g. "tok_3f9a..."
-  std::string secret_hash; // hex SHA-256 of the secret
-  std::string name;        // who or what it is for
-  std::string role;        // "admin" until roles arrive
+  std::string id;            // public identifier, e.g. "tok_3f9a..."
+  std::string secret_hash;   // hex SHA-256 of the secret
+  std::string name;          // who or what it is for
+  std::string role;          // "admin" until roles arrive
   std::optional<OrgId> org;  // tenant scope, if any
   Instant created_at;
   std::optional<Instant> expires_at;

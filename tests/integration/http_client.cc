@@ -68,9 +68,8 @@ HttpReply HttpConnection::ReadReply() {
     reply.headers[name] = value;
     pos = end + 2;
   }
-  size_t length = reply.headers.count("content-length")
-                      ? std::stoul(reply.headers["content-length"])
-                      : 0;
+  size_t length =
+      reply.headers.count("content-length") ? std::stoul(reply.headers["content-length"]) : 0;
   while (pending_.size() < length) {
     if (!fill()) break;
   }

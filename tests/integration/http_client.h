@@ -25,8 +25,8 @@ class HttpConnection {
   bool SendRaw(const std::string& bytes);
   // Reads one response; status 0 if the connection closed first.
   HttpReply ReadReply();
-  HttpReply Request(const std::string& method, const std::string& target,
-                    const std::string& token, const std::string& body = "",
+  HttpReply Request(const std::string& method, const std::string& target, const std::string& token,
+                    const std::string& body = "",
                     const std::string& content_type = "application/json");
 
  private:

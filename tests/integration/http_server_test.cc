@@ -34,7 +34,7 @@ class HttpServerTest : public testing::Test {
     ASSERT_EQ(init.exit_code, 0) << init.err;
     token_ = new std::string(init.out.substr(0, init.out.find('\n')));
     auto import = RunStraits({STRAITS_BINARY, "--db", *db_, "import", "fleet",
-                       std::string(STRAITS_SOURCE_DIR) + "/data/demo/world.toml"});
+                              std::string(STRAITS_SOURCE_DIR) + "/data/demo/world.toml"});
     ASSERT_EQ(import.exit_code, 0) << import.err;
     server_ = new Child({STRAITS_BINARY, "--db", *db_, "serve", "--listen", "127.0.0.1:0",
                          "--threads", "2", "--body-limit", "4096"});
@@ -186,8 +186,8 @@ TEST_F(HttpServerTest, KeepsConnectionsAlive) {
 }
 
 TEST(HttpServerShutdown, SigtermFinishesAndClosesTheDatabase) {
-  auto dir = std::filesystem::path(testing::TempDir()) /
-             ("straits-shutdown-" + std::to_string(getpid()));
+  auto dir =
+      std::filesystem::path(testing::TempDir()) / ("straits-shutdown-" + std::to_string(getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   const std::string db = (dir / "s.db").string();
@@ -208,8 +208,8 @@ TEST(HttpServerShutdown, SigtermFinishesAndClosesTheDatabase) {
 }
 
 TEST(Cli, BadFleetFileImportsNothing) {
-  auto dir = std::filesystem::path(testing::TempDir()) /
-             ("straits-cli-" + std::to_string(getpid()));
+  auto dir =
+      std::filesystem::path(testing::TempDir()) / ("straits-cli-" + std::to_string(getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   const std::string db = (dir / "s.db").string();
@@ -217,9 +217,10 @@ TEST(Cli, BadFleetFileImportsNothing) {
   const std::string bad = (dir / "bad.toml").string();
   {
     FILE* f = fopen(bad.c_str(), "w");
-    fputs("[[organization]]\nid = \"op\"\nname = \"Op\"\nhq = \"US\"\nkinds = [\"operator\"]\n"
-          "[[site]]\nid = \"s\"\nname = \"S\"\ncountry = \"QQ\"\ncity = \"c\"\noperator = \"op\"\n",
-          f);
+    fputs(
+        "[[organization]]\nid = \"op\"\nname = \"Op\"\nhq = \"US\"\nkinds = [\"operator\"]\n"
+        "[[site]]\nid = \"s\"\nname = \"S\"\ncountry = \"QQ\"\ncity = \"c\"\noperator = \"op\"\n",
+        f);
     fclose(f);
   }
   auto result = RunStraits({STRAITS_BINARY, "--db", db, "import", "fleet", bad});
@@ -230,7 +231,8 @@ TEST(Cli, BadFleetFileImportsNothing) {
   auto orgs = RunStraits({STRAITS_BINARY, "--db", db, "orgs", "list", "--json"});
   EXPECT_EQ(orgs.exit_code, 0);
   EXPECT_EQ(orgs.out, "[]\n");
-  auto missing = RunStraits({STRAITS_BINARY, "--db", db, "import", "fleet", (dir / "nope.toml").string()});
+  auto missing =
+      RunStraits({STRAITS_BINARY, "--db", db, "import", "fleet", (dir / "nope.toml").string()});
   EXPECT_EQ(missing.exit_code, 1);
   auto no_db = RunStraits({STRAITS_BINARY, "--db", (dir / "none.db").string(), "sites", "list"});
   EXPECT_EQ(no_db.exit_code, 1);

@@ -19,7 +19,8 @@ int ClampLimit(int limit) { return limit < 1 ? 1 : (limit > kMaxPageSize ? kMaxP
 // parses means the file was edited behind our back.
 template <typename T>
 Result<T> Reparse(Result<T> value, std::string_view what) {
-  if (!value.ok()) return Internal("corrupt " + std::string(what) + ": " + value.status().message());
+  if (!value.ok())
+    return Internal("corrupt " + std::string(what) + ": " + value.status().message());
   return value;
 }
 
@@ -143,9 +144,8 @@ class SqliteStore final : public Store {
 
   Result<Page<fleet::Organization>> ListOrgs(const PageRequest& page) override {
     auto conn = pool_.Acquire();
-    STRAITS_ASSIGN_OR_RETURN(
-        Statement stmt, conn->Prepare(std::string(kOrgColumns) +
-                                      " WHERE id > ? ORDER BY id LIMIT ?"));
+    STRAITS_ASSIGN_OR_RETURN(Statement stmt, conn->Prepare(std::string(kOrgColumns) +
+                                                           " WHERE id > ? ORDER BY id LIMIT ?"));
     stmt.Bind(1, page.cursor).Bind(2, int64_t{ClampLimit(page.limit) + 1});
     Page<fleet::Organization> out;
     for (;;) {
@@ -170,9 +170,8 @@ class SqliteStore final : public Store {
 
   Result<Page<fleet::Site>> ListSites(const PageRequest& page) override {
     auto conn = pool_.Acquire();
-    STRAITS_ASSIGN_OR_RETURN(
-        Statement stmt,
-        conn->Prepare(std::string(kSiteColumns) + " WHERE id > ? ORDER BY id LIMIT ?"));
+    STRAITS_ASSIGN_OR_RETURN(Statement stmt, conn->Prepare(std::string(kSiteColumns) +
+                                                           " WHERE id > ? ORDER BY id LIMIT ?"));
     stmt.Bind(1, page.cursor).Bind(2, int64_t{ClampLimit(page.limit) + 1});
     Page<fleet::Site> out;
     for (;;) {
@@ -279,7 +278,8 @@ class SqliteStore final : public Store {
                       "expires_at, revoked_at) VALUES(?,?,?,?,?,?,?,?)"));
     stmt.Bind(1, token.id).Bind(2, token.secret_hash).Bind(3, token.name).Bind(4, token.role);
     stmt.BindOptional(5, OptionalId(token.org)).Bind(6, token.created_at.unix_seconds());
-    stmt.BindOptional(7, OptionalSeconds(token.expires_at)).BindOptional(8, OptionalSeconds(token.revoked_at));
+    stmt.BindOptional(7, OptionalSeconds(token.expires_at))
+        .BindOptional(8, OptionalSeconds(token.revoked_at));
     return stmt.Run();
   }
 
@@ -331,8 +331,8 @@ class SqliteStore final : public Store {
   static Result<fleet::Organization> ReadOrg(Connection& conn, Statement& stmt) {
     STRAITS_ASSIGN_OR_RETURN(OrgId id, Reparse(OrgId::Parse(stmt.Text(0)), "organization id"));
     STRAITS_ASSIGN_OR_RETURN(Country hq, Reparse(Country::Parse(stmt.Text(2)), "country"));
-    fleet::Organization org{id, stmt.Text(1), {}, hq, std::nullopt, std::nullopt,
-                            stmt.Int(5) != 0, stmt.Int(6) != 0};
+    fleet::Organization org{
+        id, stmt.Text(1), {}, hq, std::nullopt, std::nullopt, stmt.Int(5) != 0, stmt.Int(6) != 0};
     if (auto billing = stmt.OptionalText(3)) {
       STRAITS_ASSIGN_OR_RETURN(Country c, Reparse(Country::Parse(*billing), "country"));
       org.billing_country = c;

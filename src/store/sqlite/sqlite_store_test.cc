@@ -221,8 +221,9 @@ TEST_F(SqliteStoreTest, CreateSiteChecksOperatorAndDuplicates) {
 
 TEST_F(SqliteStoreTest, TokensRoundTripByHash) {
   auto store = Open();
-  TokenRecord token{"tok_1", "abc123", "admin", "admin", std::nullopt,
-                    Instant::FromUnixSeconds(1'700'000'000), std::nullopt, std::nullopt};
+  TokenRecord token{"tok_1",      "abc123",     "admin",
+                    "admin",      std::nullopt, Instant::FromUnixSeconds(1'700'000'000),
+                    std::nullopt, std::nullopt};
   ASSERT_TRUE(store->CreateToken(token).ok());
   auto found = store->FindTokenBySecretHash("abc123");
   ASSERT_TRUE(found.ok());
