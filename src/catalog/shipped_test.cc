@@ -142,7 +142,8 @@ TEST(ShippedRegimes, AreTheFourUsRulesByEffectiveDate) {
   EXPECT_FALSE(diffusion->OperativeOn(*Instant::Parse("2025-03-01")));
   EXPECT_EQ(FindRegime(Regimes(), "us-ear-2023-10")->effective, *Instant::Parse("2023-11-17"));
   EXPECT_EQ(FindRegime(Regimes(), "us-ear-2022-10")->effective, *Instant::Parse("2022-10-07"));
-  EXPECT_EQ(ShippedPolicyPacks().size(), 4u);
+  // Packs with compliance rules only (no [classification]) are skipped here.
+  EXPECT_GE(ShippedPolicyPacks().size(), 4u);
 }
 
 // The expected ECCN of every model under the 2022 and 2023 rules, from the

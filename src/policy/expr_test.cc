@@ -1,0 +1,4 @@
+#include "policy/expr.h"
+
+#include <gtest/gtest.h>
+TEST(Expr, Placeholder) { SUCCEED(); }

@@ -1,0 +1,4 @@
+#include <gtest/gtest.h>
+
+#include "policy/expr.h"
+TEST(Pack, Placeholder) { SUCCEED(); }
