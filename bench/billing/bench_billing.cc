@@ -273,6 +273,8 @@ double MemoryBandwidthGBs(int threads) {
 
 struct ReportRun {
   double seconds;
+  double rate_seconds;   // scan + rating
+  double facts_seconds;  // FX conversion into facts
   std::vector<RevenueReport> reports;
 };
 
@@ -282,10 +284,12 @@ ReportRun RunReport(const World& w, const UsageLedger& ledger, const FxTable& fx
       Must(RateMonths(ledger, w.catalog, w.cards, *Month::Parse("2025-01"),
                       *Month::Parse("2025-12"), RatingOptions{threads}),
            "rating");
+  const auto t1 = Clock::now();
   const RevenueFacts facts =
       Must(FactsFromInvoices(invoices, w.catalog, fx, *Currency::Parse("USD")), "facts");
+  const auto t2 = Clock::now();
   std::vector<RevenueReport> reports = AttributeAll(facts, PeriodSpec{PeriodKind::kQuarter, 1});
-  return ReportRun{Seconds(t0, Clock::now()), std::move(reports)};
+  return ReportRun{Seconds(t0, Clock::now()), Seconds(t0, t1), Seconds(t1, t2), std::move(reports)};
 }
 
 std::string ExpectedCsv(const std::vector<RevenueReport>& reports) {
@@ -442,13 +446,16 @@ int Macro(int64_t target_records, int lease_count, int threads, int runs, const 
   std::printf("memory read bandwidth: %.1f GB/s (1 thread), %.1f GB/s (2 threads)\n", bw1, bw2);
 
   const ReportRun cold = RunReport(w, ledger, fx, threads);
-  std::vector<double> hot;
-  for (int r = 0; r < runs; ++r) hot.push_back(RunReport(w, ledger, fx, threads).seconds);
-  std::sort(hot.begin(), hot.end());
+  std::vector<ReportRun> hot;
+  for (int r = 0; r < runs; ++r) hot.push_back(RunReport(w, ledger, fx, threads));
+  std::sort(hot.begin(), hot.end(),
+            [](const ReportRun& a, const ReportRun& b) { return a.seconds < b.seconds; });
+  const ReportRun& median = hot[hot.size() / 2];
   std::printf(
       "report (rate 12 months, USD, 5 methods by quarter): cold %.3f s, hot median %.3f s "
-      "(min %.3f)\n",
-      cold.seconds, hot[hot.size() / 2], hot.front());
+      "(min %.3f; median run: scan+rating %.3f s, FX %.3f s, attribution %.3f s)\n",
+      cold.seconds, median.seconds, hot.front().seconds, median.rate_seconds, median.facts_seconds,
+      median.seconds - median.rate_seconds - median.facts_seconds);
 
   TimeBuckets months;
   for (Month m = *Month::Parse("2025-01"); m <= *Month::Parse("2025-12"); m = m.Next()) {
