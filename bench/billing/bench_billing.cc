@@ -1,6 +1,7 @@
 // bench_billing: the billing engine at scale, and micro-benchmarks.
 //
 //   bench_billing [--records N] [--leases N] [--threads T] [--runs R] [--dump DIR]
+//                 [--expected FILE]
 //       Macro benchmark (docs/benchmarks.md, "Billing"): a synthetic operator with 12
 //       sites in 10 currencies and 300 tenants leases GPUs over 2025 (10,000 leases,
 //       skewed by tenant, site and size); the simulated backend meters them hourly,
@@ -8,7 +9,8 @@
 //       this machine, the usage scan, and the full attribution report (rate every
 //       month, convert to USD, all five methods by quarter) cold and hot. --dump
 //       writes the same records and dimension tables as CSV for the DuckDB and
-//       SQLite peers (bench/billing/peers/), plus the expected report.
+//       SQLite peers (bench/billing/peers/), plus the expected report; --expected
+//       writes only the report (method,period,key,amount_minor).
 //   bench_billing --micro [Google Benchmark flags]
 //       Micro-benchmarks of the hot functions.
 //   bench_billing --ledger FILE
@@ -401,7 +403,8 @@ void DumpTables(const World& w, const UsageLedger& ledger, const FxTable& fx,
   std::fclose(f);
 }
 
-int Macro(int64_t target_records, int lease_count, int threads, int runs, const std::string& dump) {
+int Macro(int64_t target_records, int lease_count, int threads, int runs, const std::string& dump,
+          const std::string& expected) {
   std::printf("bench_billing: %lld target records, %d leases, %d threads\n",
               static_cast<long long>(target_records), lease_count, threads);
   const auto w0 = Clock::now();
@@ -489,6 +492,7 @@ int Macro(int64_t target_records, int lease_count, int threads, int runs, const 
     std::printf(" %s %.1f%%", group.key.c_str(), group.share * 100);
   }
   std::printf("\n");
+  if (!expected.empty()) WriteFile(expected, ExpectedCsv(cold.reports));
   if (!dump.empty()) {
     const auto t0 = Clock::now();
     DumpTables(w, ledger, fx, dump);
@@ -581,7 +585,7 @@ int main(int argc, char** argv) {
   if (argc > 2 && std::strcmp(argv[1], "--ledger") == 0) return straits::billing::Ledger(argv[2]);
   int64_t records = 100'000'000;
   int leases = 10'000, threads = 2, runs = 5;
-  std::string dump;
+  std::string dump, expected;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     if (flag == "--records")
@@ -594,10 +598,12 @@ int main(int argc, char** argv) {
       runs = std::stoi(argv[i + 1]);
     else if (flag == "--dump")
       dump = argv[i + 1];
+    else if (flag == "--expected")
+      expected = argv[i + 1];
     else {
       std::fprintf(stderr, "unknown flag %s\n", flag.c_str());
       return 2;
     }
   }
-  return straits::billing::Macro(records, leases, threads, runs, dump);
+  return straits::billing::Macro(records, leases, threads, runs, dump, expected);
 }
