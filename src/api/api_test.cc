@@ -195,8 +195,8 @@ TEST_F(ApiTest, ClassifiesCatalogModelsAndSpecs) {
   Response list = Call("GET", "/v1/accelerators", "", "", {{"date", "2024-06-01"}});
   ASSERT_EQ(list.status, 200) << list.body;
   EXPECT_EQ(Json(list).at("items").as_array().size(), 41u);
-  Response h20 = Call("GET", "/v1/accelerators/h20/classification", "", "",
-                      {{"date", "2024-06-01"}});
+  Response h20 =
+      Call("GET", "/v1/accelerators/h20/classification", "", "", {{"date", "2024-06-01"}});
   ASSERT_EQ(h20.status, 200) << h20.body;
   EXPECT_EQ(Json(h20).at("model").as_string(), "h20");
   EXPECT_NEAR(Json(h20).at("tpp").to_number<double>(), 2368.0, 0.5);
@@ -207,21 +207,20 @@ TEST_F(ApiTest, ClassifiesCatalogModelsAndSpecs) {
   ASSERT_EQ(Json(only).at("by_regime").as_array().size(), 1u);
   EXPECT_EQ(Json(only).at("by_regime").at(0).at("eccn").as_string(), "not_3A090");
   EXPECT_EQ(Call("GET", "/v1/accelerators/tpu-v9").status, 404);
-  EXPECT_EQ(Call("GET", "/v1/accelerators/h20/classification", "", "", {{"date", "2024-13-01"}})
-                .status,
-            400);
-  EXPECT_EQ(Call("GET", "/v1/accelerators/h20/classification", "", "", {{"regime", "nope"}})
-                .status,
+  EXPECT_EQ(
+      Call("GET", "/v1/accelerators/h20/classification", "", "", {{"date", "2024-13-01"}}).status,
+      400);
+  EXPECT_EQ(Call("GET", "/v1/accelerators/h20/classification", "", "", {{"regime", "nope"}}).status,
             404);
   Response spec = Call("POST", "/v1/classify",
                        R"({"vendor":"Example","model":"X1","datacenter":true,"die_area_mm2":814.0,
                            "throughput":[{"format":"fp8","bits":8,"tops":296.0}]})");
   ASSERT_EQ(spec.status, 200) << spec.body;
-  EXPECT_NEAR(Json(spec).at("tpp").to_number<double>(), 4736.0, 0.5);
+  EXPECT_NEAR(Json(spec).at("tpp").to_number<double>(), 2368.0, 0.5);
   Response bad = Call("POST", "/v1/classify", R"({"model":"X1","throughput":[]})");
   EXPECT_EQ(bad.status, 400);
-  Response neg = Call("POST", "/v1/classify",
-                      R"({"model":"X1","throughput":[{"bits":8,"tops":-1}]})");
+  Response neg =
+      Call("POST", "/v1/classify", R"({"model":"X1","throughput":[{"bits":8,"tops":-1}]})");
   EXPECT_EQ(neg.status, 400);
   EXPECT_EQ(ErrorField(neg), "throughput[0].tops");
 }
