@@ -184,7 +184,7 @@ std::string Instant::ToString() const {
   const int64_t days = (seconds_ >= 0 ? seconds_ : seconds_ - 86399) / 86400;
   const int64_t rem = seconds_ - days * 86400;
   const Civil c = CivilFromDays(days);
-  char buf[40];
+  char buf[128];  // generous: GCC cannot bound the int64 fields
   std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ",
                 static_cast<long long>(c.year), c.month, c.day, static_cast<long long>(rem / 3600),
                 static_cast<long long>(rem % 3600 / 60), static_cast<long long>(rem % 60));
