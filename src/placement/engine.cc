@@ -335,12 +335,14 @@ Decision Engine::Decide(const CompiledRequest& request, const Calendar& calendar
   }
 
   Decision decision;
-  if (best >= 0) decision.placement = candidates[static_cast<size_t>(best)].placement;
+  if (best >= 0) decision.placement = std::move(candidates[static_cast<size_t>(best)].placement);
+  if (!options.reasons) return decision;
   const SiteIndex chosen = best >= 0 ? decision.placement->site : -1;
 
   // Reasons for every site that passed the filters but was not chosen.
   std::vector<const Candidate*> site_best(static_cast<size_t>(topo.num_sites()), nullptr);
   for (const Candidate& c : candidates) {
+    if (c.placement.site == chosen) continue;
     const Candidate*& slot = site_best[static_cast<size_t>(c.placement.site)];
     if (slot == nullptr || c.placement.score > slot->placement.score) slot = &c;
   }

@@ -53,6 +53,9 @@ struct DecideOptions {
   // from sites that could not host the lease at all. Costs extra searches;
   // replays turn it off.
   bool explain = true;
+  // Report why sites were not chosen (Decision::reasons). Replays that only need
+  // the placement turn it off and save formatting a message per site.
+  bool reasons = true;
 };
 
 class Engine {

@@ -283,7 +283,7 @@ TEST_F(EngineTest, CapacityShortCountsTheBestMomentOfTheWindow) {
   EXPECT_EQ(ReasonFor(*d, "de-1")->short_by_gpus, 14);
   // Without explain the reason stays, the count is not computed.
   d = engine.Decide(*CompileRequest(r, topo_), calendar_,
-                    DecideOptions{.now = {}, .explain = false});
+                    DecideOptions{.now = {}, .explain = false, .reasons = true});
   EXPECT_EQ(ReasonFor(*d, "de-1")->code, ReasonCode::kCapacityShort);
   EXPECT_EQ(ReasonFor(*d, "de-1")->short_by_gpus, -1);
 }

@@ -38,6 +38,9 @@ class FragmentationSampler {
   void MaybeSample(const Calendar& calendar, Seconds t) {
     if (t < next_) return;
     next_ = t + kFragmentationSampleEvery;
+    Sample(calendar, t);
+  }
+  void Sample(const Calendar& calendar, Seconds t) {
     double fragmented = 0;
     int64_t free = 0;
     for (NodeIndex n = 0; n < topology_.num_nodes(); ++n) {
@@ -99,10 +102,30 @@ class Tally {
   Seconds last_end_ = 0;
 };
 
-void Report(const SimOptions& options, std::string_view run, int64_t done, int64_t total,
-            int64_t placed, Seconds trace_time, bool force) {
-  if (!options.progress) return;
-  if (!force && (options.progress_every <= 0 || done % options.progress_every != 0)) return;
+// Calls the progress callback each time `done` passes a multiple of
+// progress_every, and when forced (at the end).
+class Progress {
+ public:
+  Progress(const SimOptions& options, std::string_view run) : options_(options), run_(run) {}
+  void Update(int64_t done, int64_t total, int64_t placed, Seconds trace_time, bool force = false) {
+    if (!options_.progress) return;
+    if (!force) {
+      if (options_.progress_every <= 0 || done / options_.progress_every == reported_) return;
+      reported_ = done / options_.progress_every;
+    }
+    Report(options_, run_, done, total, placed, trace_time);
+  }
+
+ private:
+  static void Report(const SimOptions& options, std::string_view run, int64_t done, int64_t total,
+                     int64_t placed, Seconds trace_time);
+  const SimOptions& options_;
+  std::string run_;
+  int64_t reported_ = 0;
+};
+
+void Progress::Report(const SimOptions& options, std::string_view run, int64_t done, int64_t total,
+                      int64_t placed, Seconds trace_time) {
   options.progress(SimProgress{.run = run,
                                .done = done,
                                .total = total,
@@ -120,6 +143,7 @@ SimMetrics RunEngine(const Topology& topology, const Trace& trace, const TraceRe
   FragmentationSampler sampler(topology, mix);
   DecisionTimer timer(options.monotonic_seconds);
   Tally tally;
+  Progress progress(options, m.name);
   Seconds last_forget = 0;
   const Seconds first_arrival =
       trace.jobs.empty() ? 0 : jobs.requests.front().earliest_start.unix_seconds();
@@ -132,7 +156,7 @@ SimMetrics RunEngine(const Topology& topology, const Trace& trace, const TraceRe
       calendar.ForgetBefore(now);
       last_forget = now;
     }
-    sampler.MaybeSample(calendar, now);
+    if (options.mode == SimMode::kReplay) sampler.MaybeSample(calendar, now);
     if (!jobs.placeable[i]) {
       ++m.unplaceable;
     } else {
@@ -141,7 +165,8 @@ SimMetrics RunEngine(const Topology& topology, const Trace& trace, const TraceRe
         ++m.unplaceable;
       } else {
         const double started = timer.Start();
-        Decision d = engine.Decide(*compiled, calendar, DecideOptions{.now = {}, .explain = false});
+        Decision d = engine.Decide(*compiled, calendar,
+                                   DecideOptions{.now = {}, .explain = false, .reasons = false});
         if (d.placed()) {
           // A decision on the current calendar always fits it.
           if (engine.Reserve(static_cast<ReservationId>(i + 1), *d.placement, calendar).ok()) {
@@ -153,11 +178,12 @@ SimMetrics RunEngine(const Topology& topology, const Trace& trace, const TraceRe
         timer.Stop(started, m);
       }
     }
-    Report(options, m.name, static_cast<int64_t>(i + 1), m.jobs, tally.count(), now, false);
+    progress.Update(static_cast<int64_t>(i + 1), m.jobs, tally.count(), now);
   }
+  if (options.mode == SimMode::kFill) sampler.Sample(calendar, first_arrival);
   tally.Finish(topology, first_arrival, m);
   m.fragmentation = sampler.Mean();
-  Report(options, m.name, m.jobs, m.jobs, m.placed, m.last_end, true);
+  progress.Update(m.jobs, m.jobs, m.placed, m.last_end, true);
   return m;
 }
 
@@ -171,6 +197,7 @@ SimMetrics RunEasyBackfill(const Topology& topology, const Trace& trace, const T
   FragmentationSampler sampler(topology, mix);
   DecisionTimer timer(options.monotonic_seconds);
   Tally tally;
+  Progress progress(options, m.name);
   const Seconds first_arrival =
       trace.jobs.empty() ? 0 : jobs.requests.front().earliest_start.unix_seconds();
 
@@ -208,7 +235,8 @@ SimMetrics RunEasyBackfill(const Topology& topology, const Trace& trace, const T
     now_only.earliest_start = t;
     now_only.latest_start = t;
     const double started = timer.Start();
-    Decision d = engine.Decide(now_only, calendar, DecideOptions{.now = {}, .explain = false});
+    Decision d = engine.Decide(now_only, calendar,
+                               DecideOptions{.now = {}, .explain = false, .reasons = false});
     bool ok = d.placed() &&
               engine.Reserve(static_cast<ReservationId>(i + 1), *d.placement, calendar).ok();
     timer.Stop(started, m);
@@ -245,7 +273,7 @@ SimMetrics RunEasyBackfill(const Topology& topology, const Trace& trace, const T
       calendar.ForgetBefore(t);
       last_forget = t;
     }
-    sampler.MaybeSample(calendar, t);
+    if (options.mode == SimMode::kReplay) sampler.MaybeSample(calendar, t);
 
     // Jobs whose latest start has passed leave the queue.
     for (auto it = queue.begin(); it != queue.end();) {
@@ -257,19 +285,20 @@ SimMetrics RunEasyBackfill(const Topology& topology, const Trace& trace, const T
         ++it;
       }
     }
-    // FCFS: start from the head while it fits.
     while (!queue.empty()) {
-      if (!try_start_now(queue.front(), t)) break;
-      queue.pop_front();
-      ++done;
-    }
-    // EASY: reserve the head at its earliest start, backfill behind it.
-    while (!queue.empty()) {
+      // FCFS: start the head if it fits now.
+      if (try_start_now(queue.front(), t)) {
+        queue.pop_front();
+        ++done;
+        continue;
+      }
+      // EASY: reserve the head at its earliest start, backfill behind it.
       const size_t head = queue.front();
       CompiledRequest from_now = compiled[head];
       from_now.earliest_start = t;
       const double started = timer.Start();
-      Decision d = engine.Decide(from_now, calendar, DecideOptions{.now = {}, .explain = false});
+      Decision d = engine.Decide(from_now, calendar,
+                                 DecideOptions{.now = {}, .explain = false, .reasons = false});
       timer.Stop(started, m);
       if (!d.placed()) {  // can never start inside its window
         ++m.rejected;
@@ -279,24 +308,45 @@ SimMetrics RunEasyBackfill(const Topology& topology, const Trace& trace, const T
       }
       (void)engine.Reserve(kHeadReservation, *d.placement, calendar);
       int32_t tried = 0;
+      // Within one pass nothing is freed, so a job that needs at least as many
+      // GPUs for at least as long as one that did not fit (same scope and models)
+      // cannot fit either.
+      std::vector<size_t> failed;
+      auto dominated = [&](size_t i) {
+        const CompiledRequest& c = compiled[i];
+        for (size_t f : failed) {
+          const CompiledRequest& g = compiled[f];
+          if (g.gpus <= c.gpus && g.duration <= c.duration && g.scope == c.scope &&
+              g.models == c.models) {
+            return true;
+          }
+        }
+        return false;
+      };
       for (auto it = std::next(queue.begin());
            it != queue.end() && tried < options.backfill_depth;) {
         ++tried;
+        if (dominated(*it)) {
+          ++it;
+          continue;
+        }
         if (try_start_now(*it, t)) {
           it = queue.erase(it);
           ++done;
         } else {
+          failed.push_back(*it);
           ++it;
         }
       }
       engine.Unreserve(kHeadReservation, calendar);
       break;
     }
-    Report(options, m.name, done, m.jobs, tally.count(), t, false);
+    progress.Update(done, m.jobs, tally.count(), t);
   }
+  if (options.mode == SimMode::kFill) sampler.Sample(calendar, first_arrival);
   tally.Finish(topology, first_arrival, m);
   m.fragmentation = sampler.Mean();
-  Report(options, m.name, m.jobs, m.jobs, m.placed, m.last_end, true);
+  progress.Update(m.jobs, m.jobs, m.placed, m.last_end, true);
   return m;
 }
 
@@ -332,6 +382,13 @@ std::string JsonString(std::string_view s) {
 }
 
 }  // namespace
+
+Result<SimMode> ParseSimMode(std::string_view name) {
+  if (name == "replay") return SimMode::kReplay;
+  if (name == "fill") return SimMode::kFill;
+  return InvalidArgument("unknown mode \"" + std::string(name) + "\": expected replay or fill",
+                         "mode");
+}
 
 TraceRequests MakeTraceRequests(const Trace& trace, const Topology& topology,
                                 const SimOptions& options) {
@@ -369,7 +426,11 @@ TraceRequests MakeTraceRequests(const Trace& trace, const Topology& topology,
     r.gpus = job.gpus;
     r.duration = Duration::Seconds(job.duration);
     r.earliest_start = options.epoch + Duration::Seconds(job.arrival);
-    if (options.window_slack) {
+    if (options.mode == SimMode::kFill) {
+      r.duration = options.fill_duration;
+      r.earliest_start = options.epoch;
+      r.latest_end = r.earliest_start + r.duration;
+    } else if (options.window_slack) {
       const auto slack = static_cast<Seconds>(
           std::llround(static_cast<double>(job.duration) * *options.window_slack));
       r.latest_end = r.earliest_start + Duration::Seconds(job.duration + slack);
@@ -394,11 +455,15 @@ TraceRequests MakeTraceRequests(const Trace& trace, const Topology& topology,
 Result<SimReport> Simulate(const Topology& topology, const Trace& trace,
                            const SimOptions& options) {
   STRAITS_ASSIGN_OR_RETURN(Profile profile, MakeProfile(options.strategy));
+  if (options.mode == SimMode::kFill && options.fill_duration.seconds() <= 0) {
+    return InvalidArgument("fill duration must be positive", "fill_duration");
+  }
   if (options.window_slack && !(*options.window_slack >= 0)) {
     return InvalidArgument("window slack must be >= 0", "window_slack");
   }
   SimReport report;
   report.trace = trace.source;
+  report.mode = options.mode;
   report.fleet_gpus = topology.total_gpus();
   report.window_slack = options.window_slack;
   std::vector<int32_t> demands;
@@ -416,10 +481,12 @@ std::string FormatReport(const SimReport& report) {
   std::vector<const SimMetrics*> runs = {&report.engine};
   if (report.baseline) runs.push_back(&*report.baseline);
   std::string out =
-      "trace " + report.trace + ", fleet " + std::to_string(report.fleet_gpus) +
-      " GPUs, deadlines " +
-      (report.window_slack ? "arrival + duration x " + Fixed(1 + *report.window_slack, 2)
-                           : std::string("none")) +
+      "trace " + report.trace + ", fleet " + std::to_string(report.fleet_gpus) + " GPUs, " +
+      (report.mode == SimMode::kFill
+           ? std::string("fill (all at once, start now, never leave)")
+           : "deadlines " + (report.window_slack
+                                 ? "arrival + duration x " + Fixed(1 + *report.window_slack, 2)
+                                 : std::string("none"))) +
       "\n";
   char line[256];
   auto row = [&](const char* label, auto value_of) {
@@ -479,8 +546,9 @@ std::string ReportJson(const SimReport& report) {
     return o + "}";
   };
   std::string out =
-      "{\"trace\":" + JsonString(report.trace) +
-      ",\"fleet_gpus\":" + std::to_string(report.fleet_gpus) + ",\"window_slack\":" +
+      "{\"trace\":" + JsonString(report.trace) + ",\"mode\":\"" +
+      (report.mode == SimMode::kFill ? "fill" : "replay") +
+      "\",\"fleet_gpus\":" + std::to_string(report.fleet_gpus) + ",\"window_slack\":" +
       (report.window_slack ? Fixed(*report.window_slack, 6) : std::string("null")) +
       ",\"mix\":" + JsonString(report.mix) + ",\"engine\":" + metrics(report.engine) +
       ",\"baseline\":" + (report.baseline ? metrics(*report.baseline) : "null") +

@@ -24,9 +24,10 @@
 // whose latest start passes while queued are rejected. Nodes are chosen first-fit.
 //
 // Metrics: acceptance (placed / jobs), utilization (placed GPU-time over fleet
-// GPUs x the span from the first arrival to the last end), mean and p95 wait
-// (start - arrival), fragmentation (mean over hourly samples of the fraction of
-// free GPUs that are fragmented for the workload mix, FGD), decisions per second.
+// GPUs x the span from the first arrival to the last end; in fill mode, the
+// share of GPUs allocated), mean and p95 wait (start - arrival), fragmentation
+// (mean over hourly samples of the fraction of free GPUs that are fragmented
+// for the workload mix, FGD; in fill mode, once at the end), decisions per second.
 //
 // The simulator is pure: no clock (the caller may inject `monotonic_seconds`),
 // no I/O (progress goes to a callback). The LP bound lives in placement/lp_bound.h
@@ -60,8 +61,22 @@ struct SimProgress {
   Seconds trace_time = 0;  // seconds from the start of the trace
 };
 
+enum class SimMode {
+  // Arrival -> earliest start, run time -> duration: the trace as it happened.
+  kReplay,
+  // FGD's packing experiment (USENIX ATC '23, section 6): every job arrives at
+  // once, in trace order, must start immediately and never leaves (a lease of
+  // `fill_duration`); what counts is how many GPUs get allocated before
+  // fragmentation stops the rest. Suits traces like openb whose real load is
+  // light (under 1 % of its cluster over time).
+  kFill,
+};
+Result<SimMode> ParseSimMode(std::string_view name);  // "replay" or "fill"
+
 struct SimOptions {
   std::string strategy = std::string(kDefaultProfile);
+  SimMode mode = SimMode::kReplay;
+  Duration fill_duration = Duration::Days(30);
   // Deadline slack: latest_end = arrival + duration * (1 + slack). None: no
   // deadline, every job that fits the fleet is eventually placed.
   std::optional<double> window_slack;
@@ -100,6 +115,7 @@ struct SimMetrics {
 
 struct SimReport {
   std::string trace;
+  SimMode mode = SimMode::kReplay;
   int64_t fleet_gpus = 0;
   std::optional<double> window_slack;
   std::string mix;  // the workload mix used for fragmentation

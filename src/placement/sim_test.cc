@@ -91,6 +91,31 @@ TEST(Simulate, DeadlinesRejectLateJobs) {
   EXPECT_EQ(Simulate(topo, trace, options).status().field(), "strategy");
 }
 
+TEST(Simulate, FillModePacksUntilFull) {
+  const Topology topo = TinyFleet();
+  // 6 + 6 fill most of both nodes; the 4-GPU job finds no node with 4 free; the
+  // 2-GPU jobs fill the rest.
+  const Trace trace = MakeTrace({{"a", 0, 10, 6, {}},
+                                 {"b", 50, 10, 6, {}},
+                                 {"c", 60, 10, 4, {}},
+                                 {"d", 70, 10, 2, {}},
+                                 {"e", 80, 10, 2, {}},
+                                 {"f", 90, 10, 1, {}}});
+  SimOptions options;
+  options.mode = SimMode::kFill;
+  options.strategy = "best-fit";
+  Result<SimReport> report = Simulate(topo, trace, options);
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->engine.placed, 4);
+  EXPECT_EQ(report->engine.rejected, 2);
+  EXPECT_DOUBLE_EQ(report->engine.utilization, 1.0);
+  EXPECT_DOUBLE_EQ(report->engine.mean_wait_s, 0.0);
+  EXPECT_EQ(report->baseline->placed, 4);
+  EXPECT_NE(FormatReport(*report).find("fill"), std::string::npos);
+  EXPECT_EQ(ParseSimMode("fill").value(), SimMode::kFill);
+  EXPECT_EQ(ParseSimMode("pack").status().field(), "mode");
+}
+
 // EASY backfill must not delay the head of the queue; the engine's advance
 // reservations can place a later small job before an earlier big one.
 TEST(Simulate, BaselineNeverDelaysTheHead) {

@@ -170,6 +170,20 @@ Result<Trace> LoadTrace(std::string_view text, TraceFormat format, std::string_v
   return trace;
 }
 
+Trace MergeTraces(std::vector<Trace> traces) {
+  Trace out;
+  for (Trace& t : traces) {
+    out.source += (out.source.empty() ? "" : "+") + t.source;
+    out.skipped_without_gpu += t.skipped_without_gpu;
+    out.skipped_zero_duration += t.skipped_zero_duration;
+    out.rounded_up_fractional += t.rounded_up_fractional;
+    for (TraceJob& job : t.jobs) out.jobs.push_back(std::move(job));
+  }
+  std::stable_sort(out.jobs.begin(), out.jobs.end(),
+                   [](const TraceJob& a, const TraceJob& b) { return a.arrival < b.arrival; });
+  return out;
+}
+
 Result<FleetSpec> LoadOpenbFleet(std::string_view text, std::string_view source_name) {
   STRAITS_ASSIGN_OR_RETURN(CsvTable table, ParseCsv(text, source_name));
   STRAITS_ASSIGN_OR_RETURN(int sn_col, RequireColumn(table, "sn", source_name));

@@ -56,6 +56,10 @@ struct Trace {
 // zero or negative duration, GPUs outside 1..1,000,000.
 Result<Trace> LoadTrace(std::string_view text, TraceFormat format, std::string_view source_name);
 
+// One trace holding every job of `traces` (e.g. the ten ElasticFlow clusters,
+// which share one time axis), ascending by arrival; the source names are joined.
+Trace MergeTraces(std::vector<Trace> traces);
+
 // The openb node list (openb_node_list_gpu_node.csv: sn,cpu_milli,memory_mib,gpu,
 // model) as a one-site fleet "openb" with a pod per 32 nodes of one model;
 // nodes without GPUs are left out. Model ids are the lower-cased GPU types.

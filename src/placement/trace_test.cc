@@ -23,6 +23,17 @@ TEST(Trace, ParsesElasticFlowSortedByArrival) {
   EXPECT_EQ(t->source, "c.csv");
 }
 
+TEST(Trace, MergesOnOneTimeAxis) {
+  Trace a = *LoadTrace("job_id,submission_time,duration,num_gpu\na1,10,5,1\na2,30,5,1\n",
+                       TraceFormat::kElasticFlow, "a.csv");
+  Trace b = *LoadTrace("job_id,submission_time,duration,num_gpu\nb1,20,5,2\n",
+                       TraceFormat::kElasticFlow, "b.csv");
+  Trace m = MergeTraces({a, b});
+  ASSERT_EQ(m.jobs.size(), 3u);
+  EXPECT_EQ(m.jobs[1].id, "b1");
+  EXPECT_EQ(m.source, "a.csv+b.csv");
+}
+
 TEST(Trace, ParsesOpenbTypesFractionsAndRunTimes) {
   const char* text =
       "name,cpu_milli,memory_mib,num_gpu,gpu_milli,gpu_spec,qos,pod_phase,creation_time,"
