@@ -156,15 +156,32 @@ double Coverage(const NormalizedName& from, const NormalizedName& to) {
   return total == 0 ? 0 : covered / total;
 }
 
+// 1 - Levenshtein distance / longer length: strict, so that the joined form
+// only rescues differences of spacing ("Hua Wei" / "Huawei", "MooreThreads").
+double EditSimilarity(std::string_view a, std::string_view b) {
+  if (a.empty() || b.empty()) return 0;
+  if (a.size() > 128 || b.size() > 128) return a == b ? 1 : 0;
+  size_t row[129];
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t above = row[j];
+      size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + cost});
+      diagonal = above;
+    }
+  }
+  return 1.0 -
+         static_cast<double>(row[b.size()]) / static_cast<double>(std::max(a.size(), b.size()));
+}
+
 double Score(const NormalizedName& query, const NormalizedName& name) {
   if (query.tokens.empty() || name.tokens.empty()) return 0;
-  double joined = JaroWinkler(query.joined, name.joined);
-  // Joined comparison of very different lengths is unreliable ("ai" vs a long name).
-  size_t shorter = std::min(query.joined.size(), name.joined.size());
-  size_t longer = std::max(query.joined.size(), name.joined.size());
-  if (shorter * 2 < longer) joined *= 0.85;
   double tokens = (Coverage(query, name) + Coverage(name, query)) / 2;
-  return std::max(joined, tokens);
+  if (query.tokens.size() == name.tokens.size()) return tokens;
+  return std::max(tokens, EditSimilarity(query.joined, name.joined));
 }
 
 }  // namespace
@@ -200,7 +217,8 @@ struct Screener::Impl {
     auto flush = [&]() {
       if (current.empty()) return;
       if (!LegalSuffixes().count(current)) {
-        out.weights.push_back(static_cast<double>(current.size()) * (IsGeneric(current) ? 0.3 : 1));
+        out.weights.push_back(static_cast<double>(current.size()) *
+                              (IsGeneric(current) ? 0.15 : 1));
         out.tokens.push_back(current);
       }
       current.clear();
@@ -216,6 +234,27 @@ struct Screener::Impl {
       }
     }
     flush();
+    // Runs of single letters are one abbreviation: "S.A." -> "sa", "N.V." -> "nv".
+    std::vector<std::string> merged;
+    std::vector<double> weights;
+    for (size_t idx = 0; idx < out.tokens.size(); ++idx) {
+      const std::string& token = out.tokens[idx];
+      if (token.size() == 1 && !merged.empty() && merged.back().size() >= 1 && idx > 0 &&
+          out.tokens[idx - 1].size() == 1) {
+        merged.back() += token;
+        weights.back() += 1;
+        continue;
+      }
+      merged.push_back(token);
+      weights.push_back(out.weights[idx]);
+    }
+    out.tokens.clear();
+    out.weights.clear();
+    for (size_t idx = 0; idx < merged.size(); ++idx) {
+      if (LegalSuffixes().count(merged[idx]) && merged.size() > 1) continue;
+      out.tokens.push_back(merged[idx]);
+      out.weights.push_back(weights[idx]);
+    }
     for (const std::string& token : out.tokens) out.joined += token;
     return out;
   }

@@ -39,9 +39,9 @@ struct WhatIfTenant {
 
 struct WhatIfSite {
   std::string id;
-  Country country;
-  PartyName operator_party;     // hq required
-  std::vector<ModelId> models;  // accelerator models installed at the site
+  Country country = *Country::Parse("US");  // set by the caller
+  PartyName operator_party;                 // hq required
+  std::vector<ModelId> models;              // accelerator models installed at the site
 };
 
 // One extra combination, e.g. an existing lease.
