@@ -136,23 +136,29 @@ void UsageLedger::ForgetNames(const std::vector<std::string>& added_leases,
   nodes_.resize(nodes_.size() - added_nodes.size());
 }
 
-UsageLedger::SeriesIndex UsageLedger::BuildSeriesIndex(const std::vector<uint8_t>& touched) const {
+UsageLedger::SeriesIndex UsageLedger::BuildSeriesIndex(
+    const std::vector<std::pair<int64_t, int64_t>>& window) const {
   SeriesIndex index;
-  index.offsets.assign(touched.size() + 1, 0);
-  for (uint32_t series : series_) {
-    if (touched[series] != 0) ++index.offsets[series + 1];
+  index.offsets.assign(window.size() + 1, 0);
+  auto relevant = [&](size_t i) {
+    const auto& [from, to] = window[series_[i]];
+    return start_[i] < to && from < start_[i] + static_cast<int64_t>(length_[i]);
+  };
+  for (size_t i = 0; i < series_.size(); ++i) {
+    if (relevant(i)) ++index.offsets[series_[i] + 1];
   }
   for (size_t s = 1; s < index.offsets.size(); ++s) index.offsets[s] += index.offsets[s - 1];
   index.records.resize(index.offsets.back());
   std::vector<uint64_t> fill(index.offsets.begin(), index.offsets.end() - 1);
   for (size_t i = 0; i < series_.size(); ++i) {
-    if (touched[series_[i]] != 0) index.records[fill[series_[i]]++] = static_cast<uint32_t>(i);
+    if (relevant(i)) index.records[fill[series_[i]]++] = static_cast<uint32_t>(i);
   }
-  for (size_t s = 0; s < touched.size(); ++s) {
-    if (touched[s] == 0) continue;
+  const auto by_start = [&](uint32_t x, uint32_t y) { return start_[x] < start_[y]; };
+  for (size_t s = 0; s < window.size(); ++s) {
     auto first = index.records.begin() + static_cast<std::ptrdiff_t>(index.offsets[s]);
     auto last = index.records.begin() + static_cast<std::ptrdiff_t>(index.offsets[s + 1]);
-    std::sort(first, last, [&](uint32_t x, uint32_t y) { return start_[x] < start_[y]; });
+    // Usually already in order: a series grows forward in time.
+    if (!std::is_sorted(first, last, by_start)) std::sort(first, last, by_start);
   }
   return index;
 }
@@ -263,9 +269,16 @@ Result<IngestStats> UsageLedger::Ingest(std::span<const UsageRecord> records,
     return start_[record] + static_cast<int64_t>(length_[record]);
   };
   if (!in_order) {
-    std::vector<uint8_t> touched(series_lease_.size(), 0);
-    for (const Staged& s : staged) touched[s.series] = 1;
-    const SeriesIndex index = BuildSeriesIndex(touched);
+    // Empty windows ([max, min)) match no record.
+    std::vector<std::pair<int64_t, int64_t>> window(
+        series_lease_.size(),
+        {std::numeric_limits<int64_t>::max(), std::numeric_limits<int64_t>::min()});
+    for (const Staged& s : staged) {
+      auto& [from, to] = window[s.series];
+      from = std::min(from, s.start);
+      to = std::max(to, s.start + static_cast<int64_t>(s.length));
+    }
+    const SeriesIndex index = BuildSeriesIndex(window);
     std::vector<uint32_t> order(staged.size());
     for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<uint32_t>(i);
     std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
@@ -379,6 +392,8 @@ Result<std::vector<int64_t>> UsageLedger::SumByLeaseAndBucket(const TimeBuckets&
     }
   }
 
+  // Sums are accumulated bucket-major: records arrive in time order, so one
+  // bucket's row (8 bytes per lease) stays in cache while it fills.
   auto scan = [&](size_t begin, size_t end, std::vector<int64_t>& sums) {
     const uint32_t* lease = lease_.data();
     const int64_t* start = start_.data();
@@ -389,7 +404,7 @@ Result<std::vector<int64_t>> UsageLedger::SumByLeaseAndBucket(const TimeBuckets&
         const int64_t t = start[i];
         if (t < lo || t >= hi) continue;
         const size_t bucket = table[static_cast<uint64_t>(t - lo) / kSecondsPerDay];
-        sums[lease[i] * bucket_count + bucket] += gpu_seconds[i];
+        sums[bucket * lease_count + lease[i]] += gpu_seconds[i];
       }
       return;
     }
@@ -398,7 +413,7 @@ Result<std::vector<int64_t>> UsageLedger::SumByLeaseAndBucket(const TimeBuckets&
       if (t.unix_seconds() < lo || t.unix_seconds() >= hi) continue;
       const auto bucket = static_cast<size_t>(std::upper_bound(bounds.begin(), bounds.end(), t) -
                                               bounds.begin() - 1);
-      sums[lease[i] * bucket_count + bucket] += gpu_seconds[i];
+      sums[bucket * lease_count + lease[i]] += gpu_seconds[i];
     }
   };
 
@@ -410,16 +425,24 @@ Result<std::vector<int64_t>> UsageLedger::SumByLeaseAndBucket(const TimeBuckets&
   if (workers == 1) {
     scan(0, n, partial[0]);
   } else {
+    // The calling thread scans the first share itself.
     std::vector<std::thread> pool;
-    for (size_t w = 0; w < workers; ++w) {
+    for (size_t w = 1; w < workers; ++w) {
       pool.emplace_back([&, w] { scan(n * w / workers, n * (w + 1) / workers, partial[w]); });
     }
+    scan(0, n / workers, partial[0]);
     for (std::thread& t : pool) t.join();
     for (size_t w = 1; w < workers; ++w) {
       for (size_t i = 0; i < partial[0].size(); ++i) partial[0][i] += partial[w][i];
     }
   }
-  return std::move(partial[0]);
+  std::vector<int64_t> by_lease(lease_count * bucket_count);
+  for (size_t bucket = 0; bucket < bucket_count; ++bucket) {
+    for (size_t lease_idx = 0; lease_idx < lease_count; ++lease_idx) {
+      by_lease[lease_idx * bucket_count + bucket] = partial[0][bucket * lease_count + lease_idx];
+    }
+  }
+  return by_lease;
 }
 
 }  // namespace straits::billing

@@ -123,15 +123,17 @@ class UsageLedger {
   uint32_t InternNode(const NodeId& node, std::vector<std::string>& added);
   void ForgetNames(const std::vector<std::string>& added_leases,
                    const std::vector<std::string>& added_nodes);
-  // The held records of every series flagged in `touched`, sorted by start,
-  // as one flat array: series s owns [offsets[s], offsets[s + 1]) of records.
-  // Built by two passes over the series column, only for batches that arrive
-  // out of order or repeat records, so the in-order path keeps no index.
+  // For every series s with a non-empty window[s] = [from, to), the held
+  // records that overlap it, sorted by start, as one flat array: series s owns
+  // [offsets[s], offsets[s + 1]) of records. Built by two passes over the
+  // records, only for batches that arrive out of order or repeat records, so
+  // the in-order path keeps no index and a re-imported day indexes only its
+  // own stretch of time.
   struct SeriesIndex {
     std::vector<uint64_t> offsets;
     std::vector<uint32_t> records;
   };
-  SeriesIndex BuildSeriesIndex(const std::vector<uint8_t>& touched) const;
+  SeriesIndex BuildSeriesIndex(const std::vector<std::pair<int64_t, int64_t>>& window) const;
 
   // Hot columns (scanned by SumByLeaseAndBucket).
   std::vector<uint32_t> lease_;
