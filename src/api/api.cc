@@ -22,6 +22,23 @@ Api::Api(Services services) : services_(services) {
   AddCatalogRoutes(router_);
 }
 
+Result<auth::Identity> Api::Authenticate(const std::string& header) {
+  const Instant now = services_.clock.Now();
+  {
+    std::lock_guard<std::mutex> lock(token_mu_);
+    auto it = token_cache_.find(header);
+    if (it != token_cache_.end() && now < it->second.second) return it->second.first;
+  }
+  Result<auth::Identity> identity = auth::Authenticate(services_.store, header, now);
+  if (identity.ok()) {
+    std::lock_guard<std::mutex> lock(token_mu_);
+    // Bounded: a flood of distinct valid tokens only costs store lookups.
+    if (token_cache_.size() >= 10'000) token_cache_.clear();
+    token_cache_[header] = {*identity, now + kTokenCacheTtl};
+  }
+  return identity;
+}
+
 Response Api::Handle(const Request& request) {
   Router::Match match = router_.Find(request.method, request.path);
   if (!match.route) {
@@ -32,8 +49,7 @@ Response Api::Handle(const Request& request) {
   }
   Context context{request, std::move(match.params), {}, services_};
   if (match.route->requires_auth) {
-    Result<auth::Identity> identity =
-        auth::Authenticate(services_.store, request.authorization, services_.clock.Now());
+    Result<auth::Identity> identity = Authenticate(request.authorization);
     if (!identity.ok()) return ErrorResponse(identity.status());
     context.identity = std::move(identity).value();
   }

@@ -11,10 +11,14 @@
 // services it uses are thread-safe.
 #pragma once
 
+#include <mutex>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "api/http.h"
 #include "api/router.h"
+#include "auth/identity.h"
 #include "catalog/catalog.h"
 #include "catalog/regime.h"
 #include "core/clock.h"
@@ -40,9 +44,17 @@ class Api {
   Response Handle(const Request& request);
   const Router& router() const { return router_; }
 
+  // How long a verified token is trusted without asking the store again; a
+  // revoked or expired token stops working within this time.
+  static constexpr Duration kTokenCacheTtl = Duration::Seconds(5);
+
  private:
+  Result<auth::Identity> Authenticate(const std::string& header);
+
   Services services_;
   Router router_;
+  std::mutex token_mu_;
+  std::unordered_map<std::string, std::pair<auth::Identity, Instant>> token_cache_;
 };
 
 // Route registration, one function per resource family.

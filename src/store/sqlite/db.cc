@@ -48,7 +48,10 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, bo
   return conn;
 }
 
-Connection::~Connection() { sqlite3_close_v2(db_); }
+Connection::~Connection() {
+  for (auto& [sql, cached] : cache_) sqlite3_finalize(cached.stmt);
+  sqlite3_close_v2(db_);
+}
 
 Status Connection::Error(std::string_view what) const {
   return FromCode(sqlite3_extended_errcode(db_), std::string(what) + ": " + sqlite3_errmsg(db_));
@@ -66,14 +69,35 @@ Status Connection::Exec(std::string_view sql) {
 }
 
 Result<Statement> Connection::Prepare(std::string_view sql) {
+  auto [it, inserted] = cache_.try_emplace(std::string(sql));
+  CachedStatement& cached = it->second;
+  if (!inserted && !cached.in_use) {
+    cached.in_use = true;
+    return Statement(cached.stmt, this, &cached.in_use);
+  }
   sqlite3_stmt* stmt = nullptr;
   int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
-  if (rc != SQLITE_OK) return Error("prepare");
-  return Statement(stmt, this);
+  if (rc != SQLITE_OK) {
+    if (inserted) cache_.erase(it);
+    return Error("prepare");
+  }
+  if (inserted) {
+    cached.stmt = stmt;
+    cached.in_use = true;
+    return Statement(stmt, this, &cached.in_use);
+  }
+  return Statement(stmt, this, nullptr);  // the cached copy is busy: a private one
 }
 
 Statement::~Statement() {
-  if (stmt_) sqlite3_finalize(stmt_);
+  if (!stmt_) return;
+  if (cached_) {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+    *cached_ = false;
+  } else {
+    sqlite3_finalize(stmt_);
+  }
 }
 
 Statement& Statement::Bind(int index, std::string_view text) {

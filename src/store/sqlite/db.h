@@ -18,6 +18,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/status.h"
@@ -36,19 +37,30 @@ class Connection {
   Connection& operator=(const Connection&) = delete;
 
   Status Exec(std::string_view sql);
+  // Returns a statement for `sql`. Statements are compiled once per connection
+  // and reused (reset when the Statement goes out of scope); a statement whose
+  // cached copy is still in use is compiled afresh.
   Result<Statement> Prepare(std::string_view sql);
   sqlite3* handle() { return db_; }
   Status Error(std::string_view what) const;
 
  private:
+  friend class Statement;
   explicit Connection(sqlite3* db) : db_(db) {}
+  struct CachedStatement {
+    sqlite3_stmt* stmt = nullptr;
+    bool in_use = false;
+  };
   sqlite3* db_;
+  std::unordered_map<std::string, CachedStatement> cache_;
 };
 
 class Statement {
  public:
-  Statement(Statement&& other) noexcept : stmt_(other.stmt_), conn_(other.conn_) {
+  Statement(Statement&& other) noexcept
+      : stmt_(other.stmt_), conn_(other.conn_), cached_(other.cached_) {
     other.stmt_ = nullptr;
+    other.cached_ = nullptr;
   }
   Statement& operator=(Statement&&) = delete;
   Statement(const Statement&) = delete;
@@ -73,9 +85,11 @@ class Statement {
 
  private:
   friend class Connection;
-  Statement(sqlite3_stmt* stmt, Connection* conn) : stmt_(stmt), conn_(conn) {}
+  Statement(sqlite3_stmt* stmt, Connection* conn, bool* cached_in_use)
+      : stmt_(stmt), conn_(conn), cached_(cached_in_use) {}
   sqlite3_stmt* stmt_;
   Connection* conn_;
+  bool* cached_;  // the cache entry's in-use flag, or null for an uncached statement
 };
 
 // RAII transaction: BEGIN IMMEDIATE on construction via Begin(); rolls back in
