@@ -154,6 +154,7 @@ class UsageLedger {
   std::vector<uint32_t> series_lease_;
   std::vector<uint32_t> series_node_;
   std::vector<int64_t> series_last_end_;
+  std::vector<uint32_t> series_next_;  // the series that followed it last time, or ~0
 };
 
 }  // namespace straits::billing

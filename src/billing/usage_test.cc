@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 namespace straits::billing {
 namespace {
 
@@ -121,6 +123,37 @@ TEST(UsageLedger, RefusesOverlapsAndLeavesNothingHalfImported) {
       ledger
           .Ingest(std::vector{Rec("L1", "n2", "2026-10-01T00:00:00Z", "2026-10-01T01:00:00Z", 100)})
           .ok());
+}
+
+TEST(UsageLedger, KeepsSeriesApartWhenTheMeteringPatternChanges) {
+  UsageLedger ledger;
+  auto hour = [](const char* start, const char* end) {
+    return std::vector{Rec("L1", "n1", start, end, 1), Rec("L1", "n2", start, end, 2),
+                       Rec("L2", "n1", start, end, 4)};
+  };
+  ASSERT_TRUE(ledger.Ingest(hour("2026-10-01T00:00:00Z", "2026-10-01T01:00:00Z")).ok());
+  // A failing batch that introduces a new series in the middle of the pattern.
+  std::vector<UsageRecord> bad = hour("2026-10-01T01:00:00Z", "2026-10-01T02:00:00Z");
+  bad.insert(bad.begin() + 1, Rec("L3", "n9", "2026-10-01T01:00:00Z", "2026-10-01T02:00:00Z", 8));
+  bad.push_back(Rec("L1", "n1", "2026-10-01T01:30:00Z", "2026-10-01T02:30:00Z", 1));  // overlap
+  EXPECT_EQ(ledger.Ingest(bad).status().code(), StatusCode::kInvalidArgument);
+  // The pattern changes: nodes swap between leases.
+  ASSERT_TRUE(
+      ledger
+          .Ingest(std::vector{Rec("L1", "n1", "2026-10-01T01:00:00Z", "2026-10-01T02:00:00Z", 16),
+                              Rec("L2", "n2", "2026-10-01T01:00:00Z", "2026-10-01T02:00:00Z", 32),
+                              Rec("L1", "n2", "2026-10-01T01:00:00Z", "2026-10-01T02:00:00Z", 64)})
+          .ok());
+  ASSERT_TRUE(ledger.Ingest(hour("2026-10-01T02:00:00Z", "2026-10-01T03:00:00Z")).ok());
+  EXPECT_EQ(ledger.size(), 9);
+  std::map<std::string, int64_t> by_series;
+  for (int64_t i = 0; i < ledger.size(); ++i) {
+    const UsageRecord r = ledger.Get(i);
+    by_series[r.lease.str() + "/" + r.node.str()] += r.gpu_seconds;
+  }
+  EXPECT_EQ(by_series, (std::map<std::string, int64_t>{
+                           {"L1/n1", 18}, {"L1/n2", 68}, {"L2/n1", 8}, {"L2/n2", 32}}));
+  EXPECT_EQ(ledger.LeaseIndex(*LeaseId::Parse("L3")), -1);
 }
 
 TEST(UsageLedger, ValidatesRecords) {
