@@ -90,20 +90,21 @@ bool IsGeneric(const std::string& token) {
 double Jaro(std::string_view a, std::string_view b) {
   if (a.empty() && b.empty()) return 1;
   if (a.empty() || b.empty()) return 0;
-  const size_t window =
-      std::max(a.size(), b.size()) / 2 == 0 ? 0 : std::max(a.size(), b.size()) / 2 - 1;
-  // Names are short; fixed buffers keep this allocation-free.
-  bool a_match[128] = {};
-  bool b_match[128] = {};
-  const size_t a_len = std::min<size_t>(a.size(), 128);
-  const size_t b_len = std::min<size_t>(b.size(), 128);
+  // Tokens are short; longer ones compare exactly. Bit masks keep this
+  // allocation-free and cheap.
+  if (a.size() > 64 || b.size() > 64) return a == b ? 1 : 0;
+  const size_t longest = std::max(a.size(), b.size());
+  const size_t window = longest / 2 == 0 ? 0 : longest / 2 - 1;
+  uint64_t a_match = 0;
+  uint64_t b_match = 0;
   size_t matches = 0;
-  for (size_t i = 0; i < a_len; ++i) {
+  for (size_t i = 0; i < a.size(); ++i) {
     size_t lo = i > window ? i - window : 0;
-    size_t hi = std::min(b_len, i + window + 1);
+    size_t hi = std::min(b.size(), i + window + 1);
     for (size_t j = lo; j < hi; ++j) {
-      if (b_match[j] || a[i] != b[j]) continue;
-      a_match[i] = b_match[j] = true;
+      if (((b_match >> j) & 1) || a[i] != b[j]) continue;
+      a_match |= uint64_t{1} << i;
+      b_match |= uint64_t{1} << j;
       ++matches;
       break;
     }
@@ -111,14 +112,14 @@ double Jaro(std::string_view a, std::string_view b) {
   if (matches == 0) return 0;
   size_t transpositions = 0;
   size_t k = 0;
-  for (size_t i = 0; i < a_len; ++i) {
-    if (!a_match[i]) continue;
-    while (!b_match[k]) ++k;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (((a_match >> i) & 1) == 0) continue;
+    while (((b_match >> k) & 1) == 0) ++k;
     if (a[i] != b[k]) ++transpositions;
     ++k;
   }
   const double m = static_cast<double>(matches);
-  return (m / static_cast<double>(a_len) + m / static_cast<double>(b_len) +
+  return (m / static_cast<double>(a.size()) + m / static_cast<double>(b.size()) +
           (m - static_cast<double>(transpositions) / 2) / m) /
          3;
 }
@@ -137,23 +138,35 @@ struct NormalizedName {
   std::string joined;
 };
 
-// One-directional coverage: how much of `from` (by weight) finds a close
-// counterpart in `to`.
-double Coverage(const NormalizedName& from, const NormalizedName& to) {
-  double total = 0;
-  double covered = 0;
-  for (size_t i = 0; i < from.tokens.size(); ++i) {
-    double best = 0;
-    for (const std::string& other : to.tokens) {
-      best = std::max(best, JaroWinkler(from.tokens[i], other));
-      if (best == 1) break;
+// Credit for a token whose best counterpart scores `best`: near-identical
+// tokens count fully, similar ones half, others not at all.
+double Credit(double best) { return best >= 0.92 ? best : (best >= 0.8 ? best * 0.5 : 0); }
+
+// Symmetric coverage: how much of each name (by weight) finds a close
+// counterpart in the other, averaged. Each token pair is compared once.
+double TokenScore(const NormalizedName& a, const NormalizedName& b) {
+  constexpr size_t kMaxTokens = 16;
+  const size_t rows = std::min(a.tokens.size(), kMaxTokens);
+  const size_t cols = std::min(b.tokens.size(), kMaxTokens);
+  double best_row[kMaxTokens] = {};
+  double best_col[kMaxTokens] = {};
+  for (size_t i = 0; i < rows; ++i) {
+    for (size_t j = 0; j < cols; ++j) {
+      double similarity = a.tokens[i] == b.tokens[j] ? 1 : JaroWinkler(a.tokens[i], b.tokens[j]);
+      best_row[i] = std::max(best_row[i], similarity);
+      best_col[j] = std::max(best_col[j], similarity);
     }
-    // Near-identical tokens count fully, others in proportion, below 0.8 not at all.
-    double credit = best >= 0.92 ? best : (best >= 0.8 ? best * 0.5 : 0);
-    total += from.weights[i];
-    covered += from.weights[i] * credit;
   }
-  return total == 0 ? 0 : covered / total;
+  auto coverage = [](const NormalizedName& name, const double* best, size_t count) {
+    double total = 0;
+    double covered = 0;
+    for (size_t i = 0; i < count; ++i) {
+      total += name.weights[i];
+      covered += name.weights[i] * Credit(best[i]);
+    }
+    return total == 0 ? 0 : covered / total;
+  };
+  return (coverage(a, best_row, rows) + coverage(b, best_col, cols)) / 2;
 }
 
 // 1 - Levenshtein distance / longer length: strict, so that the joined form
@@ -177,10 +190,15 @@ double EditSimilarity(std::string_view a, std::string_view b) {
          static_cast<double>(row[b.size()]) / static_cast<double>(std::max(a.size(), b.size()));
 }
 
-double Score(const NormalizedName& query, const NormalizedName& name) {
+double Score(const NormalizedName& query, const NormalizedName& name, double threshold) {
   if (query.tokens.empty() || name.tokens.empty()) return 0;
-  double tokens = (Coverage(query, name) + Coverage(name, query)) / 2;
-  if (query.tokens.size() == name.tokens.size()) return tokens;
+  double tokens = TokenScore(query, name);
+  if (query.tokens.size() == name.tokens.size() || tokens >= threshold) return tokens;
+  // The edit distance is at least the length difference: skip hopeless pairs.
+  const double longer = static_cast<double>(std::max(query.joined.size(), name.joined.size()));
+  const double difference =
+      std::abs(static_cast<double>(query.joined.size()) - static_cast<double>(name.joined.size()));
+  if (1.0 - difference / longer < threshold) return tokens;
   return std::max(tokens, EditSimilarity(query.joined, name.joined));
 }
 
@@ -199,20 +217,28 @@ struct Screener::Impl {
   NormalizedName Normalize(std::string_view text) const {
     NormalizedName out;
     out.original = std::string(text);
-    icu::UnicodeString unicode = icu::UnicodeString::fromUTF8(
-        icu::StringPiece(text.data(), static_cast<int32_t>(text.size())));
-    UErrorCode status = U_ZERO_ERROR;
-    icu::UnicodeString folded = nfkc_cf->normalize(unicode, status);
-    if (U_FAILURE(status)) folded = unicode;
-    for (const char* form : kChineseLegalForms) {
-      folded.findAndReplace(icu::UnicodeString::fromUTF8(form), icu::UnicodeString(" "));
-    }
-    {
-      std::lock_guard<std::mutex> lock(translit_mutex);
-      to_latin->transliterate(folded);
-    }
+    // Most names are ASCII: NFKC, case folding and transliteration leave them
+    // as they are (up to case), so ICU is needed only for the others.
+    const bool ascii = std::all_of(text.begin(), text.end(),
+                                   [](char c) { return static_cast<unsigned char>(c) < 0x80; });
     std::string utf8;
-    folded.toUTF8String(utf8);
+    if (ascii) {
+      utf8 = std::string(text);
+    } else {
+      icu::UnicodeString unicode = icu::UnicodeString::fromUTF8(
+          icu::StringPiece(text.data(), static_cast<int32_t>(text.size())));
+      UErrorCode status = U_ZERO_ERROR;
+      icu::UnicodeString folded = nfkc_cf->normalize(unicode, status);
+      if (U_FAILURE(status)) folded = unicode;
+      for (const char* form : kChineseLegalForms) {
+        folded.findAndReplace(icu::UnicodeString::fromUTF8(form), icu::UnicodeString(" "));
+      }
+      {
+        std::lock_guard<std::mutex> lock(translit_mutex);
+        to_latin->transliterate(folded);
+      }
+      folded.toUTF8String(utf8);
+    }
     std::string current;
     auto flush = [&]() {
       if (current.empty()) return;
@@ -276,7 +302,7 @@ struct Screener::Impl {
       double best = 0;
       const NormalizedName* best_name = nullptr;
       for (const NormalizedName& name : names[entry_idx]) {
-        double score = Score(query, name);
+        double score = Score(query, name, threshold);
         if (score > best) {
           best = score;
           best_name = &name;
