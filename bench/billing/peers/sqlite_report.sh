@@ -10,7 +10,7 @@ db=$dir/report.sqlite
 sql=$(sed 's|{IDIV}|/|g' "$here/report.sql")
 if [[ ! -f $db ]]; then
   start=$(date +%s.%N)
-  sqlite3 "$db" <<SQL
+  sqlite3 "$db" > /dev/null <<SQL
 PRAGMA journal_mode = OFF;
 PRAGMA synchronous = OFF;
 CREATE TABLE usage (lease INTEGER, start INTEGER, gs INTEGER);
