@@ -127,6 +127,11 @@ Status InvoiceRegister::Add(Invoice document) {
           "credit note " + document.id + " corrects unknown invoice \"" + document.corrects + "\"",
           "corrects");
     }
+    if (!(original->account == document.account) || !(original->currency == document.currency)) {
+      return InvalidArgument(
+          "credit note " + document.id + " must be for the account and currency of " + original->id,
+          "corrects");
+    }
     int64_t credited = 0;
     for (const Invoice* c : CreditsFor(original->id)) credited += c->total.minor_units();
     if (original->total.minor_units() + credited + document.total.minor_units() < 0) {

@@ -84,8 +84,10 @@ Result<Invoice> PartialCredit(const Invoice& issued, const Money& amount, Instan
                               std::string id, std::string reason);
 
 // The issued documents. Add never replaces: already_exists for a taken id;
-// not_found for a credit note against an unknown invoice; failed_precondition
-// if credits against an invoice would exceed its total.
+// invalid_argument if the total is not the sum of the lines or a credit note
+// is for another account or currency than its invoice; not_found for a credit
+// note against an unknown invoice; failed_precondition if credits against an
+// invoice would exceed its total.
 class InvoiceRegister {
  public:
   Status Add(Invoice document);

@@ -132,6 +132,10 @@ TEST_F(RatingTest, PartialCreditsAreBounded) {
   orphan.id = "CN-2";
   orphan.corrects = "INV-nope";
   EXPECT_EQ(reg.Add(orphan).code(), StatusCode::kNotFound);
+  Invoice other_account = *credit;
+  other_account.id = "CN-4";
+  other_account.account = *AccountId::Parse("hz-sg-billing");
+  EXPECT_EQ(reg.Add(other_account).code(), StatusCode::kInvalidArgument);
   Invoice wrong_total = *credit;
   wrong_total.id = "CN-3";
   wrong_total.total = Money(1, us.currency);
