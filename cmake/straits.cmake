@@ -35,3 +35,39 @@ function(straits_test name)
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60
     PROPERTIES ENVIRONMENT "STRAITS_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
 endfunction()
+
+# straits_camel(OUT snake_name): "fleet_admin" -> "FleetAdmin".
+function(straits_camel out snake)
+  string(REPLACE "_" ";" parts "${snake}")
+  set(result "")
+  foreach(part ${parts})
+    string(SUBSTRING "${part}" 0 1 first)
+    string(TOUPPER "${first}" first)
+    string(SUBSTRING "${part}" 1 -1 rest)
+    string(APPEND result "${first}${rest}")
+  endforeach()
+  set(${out} "${result}" PARENT_SCOPE)
+endfunction()
+
+# straits_families(SOURCES_VAR NAMES_VAR PREFIX): every <PREFIX><name>.cc in the
+# current folder (tests excluded) and the CamelCase <Name> of each, so that a
+# new route family or command group is just a new file: a generated registry
+# calls it, and nothing shared has to be edited.
+function(straits_families sources_var names_var prefix)
+  file(GLOB files RELATIVE ${CMAKE_CURRENT_SOURCE_DIR} CONFIGURE_DEPENDS
+       ${CMAKE_CURRENT_SOURCE_DIR}/${prefix}*.cc)
+  list(SORT files)
+  set(sources "")
+  set(names "")
+  foreach(file ${files})
+    if(file MATCHES "_test\\.cc$")
+      continue()
+    endif()
+    string(REGEX REPLACE "^${prefix}(.*)\\.cc$" "\\1" name "${file}")
+    straits_camel(camel "${name}")
+    list(APPEND sources ${CMAKE_CURRENT_SOURCE_DIR}/${file})
+    list(APPEND names ${camel})
+  endforeach()
+  set(${sources_var} ${sources} PARENT_SCOPE)
+  set(${names_var} ${names} PARENT_SCOPE)
+endfunction()

@@ -1,6 +1,7 @@
 #include "api/api.h"
 
 #include "api/errors.h"
+#include "api/route_family.h"
 #include "auth/tokens.h"
 
 namespace straits::api {
@@ -16,10 +17,9 @@ bool IsJsonContentType(const std::string& content_type) {
 }  // namespace
 
 Api::Api(Services services) : services_(services) {
-  AddHealthRoutes(router_);
-  AddOpenApiRoute(router_);
-  AddFleetRoutes(router_);
-  AddCatalogRoutes(router_);
+  for (RouteFamily& family : AllRouteFamilies()) {
+    for (Route& route : family.routes) router_.Add(std::move(route));
+  }
 }
 
 Result<auth::Identity> Api::Authenticate(const std::string& header) {

@@ -4,8 +4,8 @@
 //   Api api(Services{store, clock});
 //   Response r = api.Handle(request);   // called by server.cc per request
 //
-// Routes: see AddRoutes in routes_*.cc and the OpenAPI document they are
-// checked against (openapi.h).
+// Routes: one family per routes_<family>.cc (see route_family.h), each with
+// the OpenAPI description it is checked against.
 //
 // Thread-safety: Handle may be called concurrently from many threads; the
 // services it uses are thread-safe.
@@ -56,11 +56,5 @@ class Api {
   std::mutex token_mu_;
   std::unordered_map<std::string, std::pair<auth::Identity, Instant>> token_cache_;
 };
-
-// Route registration, one function per resource family.
-void AddHealthRoutes(Router& router);
-void AddFleetRoutes(Router& router);
-void AddCatalogRoutes(Router& router);
-void AddOpenApiRoute(Router& router);
 
 }  // namespace straits::api

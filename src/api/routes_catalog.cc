@@ -3,6 +3,7 @@
 
 #include "api/api.h"
 #include "api/json_io.h"
+#include "api/route_family.h"
 #include "catalog/classify.h"
 #include "catalog/json.h"
 
@@ -84,11 +85,81 @@ Result<Response> ClassifySpec(Context& ctx) {
 
 }  // namespace
 
-void AddCatalogRoutes(Router& router) {
-  router.Add({"GET", "/v1/accelerators", true, ListAccelerators});
-  router.Add({"GET", "/v1/accelerators/{id}", true, GetAccelerator});
-  router.Add({"GET", "/v1/accelerators/{id}/classification", true, ClassifyModel});
-  router.Add({"POST", "/v1/classify", true, ClassifySpec});
+RouteFamily CatalogRoutes() {
+  return {.routes = {{"GET", "/v1/accelerators", true, ListAccelerators},
+                     {"GET", "/v1/accelerators/{id}", true, GetAccelerator},
+                     {"GET", "/v1/accelerators/{id}/classification", true, ClassifyModel},
+                     {"POST", "/v1/classify", true, ClassifySpec}},
+          .operations =
+              {{"get",
+                "/v1/accelerators",
+                "classification",
+                "List accelerator models with TPP, performance density and the ECCN in force",
+                {{"date", "query", false, "Classify as of this UTC date (default today)."},
+                 kLimitParam,
+                 kCursorParam},
+                nullptr,
+                {{"200", "AcceleratorPage"}, {"400", "Error"}},
+                true},
+               {"get",
+                "/v1/accelerators/{id}",
+                "classification",
+                "One accelerator model: every published number with its source",
+                {{"id", "path", true, "Model id, e.g. h100-sxm."}},
+                nullptr,
+                {{"200", "Accelerator"}, {"404", "Error"}},
+                true},
+               {"get",
+                "/v1/accelerators/{id}/classification",
+                "classification",
+                "Export classification of a model under every regime (or those named), with the "
+                "inequalities that decided it",
+                {{"id", "path", true, "Model id."},
+                 {"date", "query", false, "UTC date (default today)."},
+                 {"regime", "query", false, "Only this regime id; repeatable."}},
+                nullptr,
+                {{"200", "ClassificationReport"}, {"400", "Error"}, {"404", "Error"}},
+                true},
+               {"post",
+                "/v1/classify",
+                "classification",
+                "Classify a chip that is not in the catalog, from its spec (docs/spec-format.md)",
+                {{"date", "query", false, "UTC date (default today)."},
+                 {"regime", "query", false, "Only this regime id; repeatable."}},
+                "ChipSpec",
+                {{"200", "ClassificationReport"}, {"400", "Error"}, {"404", "Error"}},
+                true}},
+          .schemas = R"json({
+    "Accelerator": {"type": "object", "description": "Catalog entry; every number has a source.",
+      "properties": {"id": {"type": "string"}, "vendor": {"type": "string"},
+        "name": {"type": "string"}, "tpp": {"type": ["number", "null"]},
+        "performance_density": {"type": ["number", "null"]}}},
+    "AcceleratorSummary": {"type": "object", "properties": {"id": {"type": "string"},
+      "vendor": {"type": "string"}, "name": {"type": "string"},
+      "datacenter": {"type": "boolean"}, "tpp": {"type": ["number", "null"]},
+      "performance_density": {"type": ["number", "null"]}, "eccn": {"type": "string"},
+      "regime": {"type": ["string", "null"]}}},
+    "AcceleratorPage": {"type": "object", "properties": {
+      "items": {"type": "array", "items": {"$ref": "#/components/schemas/AcceleratorSummary"}},
+      "next_cursor": {"type": ["string", "null"]}}},
+    "ChipSpec": {"type": "object", "required": ["model", "throughput"], "properties": {
+      "vendor": {"type": "string"}, "model": {"type": "string"},
+      "datacenter": {"type": "boolean"}, "die_area_mm2": {"type": "number"},
+      "interconnect_bidir_gbps": {"type": "number"},
+      "throughput": {"type": "array", "minItems": 1, "items": {"type": "object",
+        "required": ["bits", "tops"], "properties": {"format": {"type": "string"},
+          "bits": {"type": "integer"}, "tops": {"type": "number"}}}}}},
+    "ClassificationReport": {"type": "object",
+      "required": ["model", "tpp", "performance_density", "by_regime"],
+      "properties": {"model": {"type": "string"}, "tpp": {"type": ["number", "null"]},
+        "performance_density": {"type": ["number", "null"]},
+        "eccn": {"type": "string", "enum": ["3A090.a", "3A090.b", "4A090.a", "4A090.b",
+                                            "not_3A090", "undetermined"]},
+        "regime_in_force": {"type": "string"},
+        "by_regime": {"type": "array", "items": {"type": "object", "properties": {
+          "regime": {"type": "string"}, "in_force": {"type": "boolean"},
+          "eccn": {"type": "string"}, "reason": {"type": "string"}}}}}}
+  })json"};
 }
 
 }  // namespace straits::api

@@ -1,6 +1,7 @@
 // Organizations, sites and nodes.
 #include "api/api.h"
 #include "api/json_io.h"
+#include "api/route_family.h"
 
 namespace straits::api {
 namespace {
@@ -85,13 +86,96 @@ Result<Response> ListNodes(Context& ctx) {
 
 }  // namespace
 
-void AddFleetRoutes(Router& router) {
-  router.Add({"GET", "/v1/orgs", true, ListOrgs});
-  router.Add({"GET", "/v1/orgs/{id}", true, GetOrg});
-  router.Add({"GET", "/v1/sites", true, ListSites});
-  router.Add({"POST", "/v1/sites", true, CreateSite});
-  router.Add({"GET", "/v1/sites/{id}", true, GetSite});
-  router.Add({"GET", "/v1/nodes", true, ListNodes});
+RouteFamily FleetRoutes() {
+  return {.routes = {{"GET", "/v1/orgs", true, ListOrgs},
+                     {"GET", "/v1/orgs/{id}", true, GetOrg},
+                     {"GET", "/v1/sites", true, ListSites},
+                     {"POST", "/v1/sites", true, CreateSite},
+                     {"GET", "/v1/sites/{id}", true, GetSite},
+                     {"GET", "/v1/nodes", true, ListNodes}},
+          .operations =
+              {{"get",
+                "/v1/orgs",
+                "fleet",
+                "List organizations (operators and tenants)",
+                {kLimitParam, kCursorParam},
+                nullptr,
+                {{"200", "OrganizationPage"}, {"400", "Error"}},
+                true},
+               {"get",
+                "/v1/orgs/{id}",
+                "fleet",
+                "Get one organization",
+                {{"id", "path", true, "Organization id."}},
+                nullptr,
+                {{"200", "Organization"}, {"404", "Error"}},
+                true},
+               {"get",
+                "/v1/sites",
+                "fleet",
+                "List sites",
+                {kLimitParam, kCursorParam},
+                nullptr,
+                {{"200", "SitePage"}, {"400", "Error"}},
+                true},
+               {"post",
+                "/v1/sites",
+                "fleet",
+                "Create a site",
+                {},
+                "NewSite",
+                {{"201", "SiteDetail"},
+                 {"400", "Error"},
+                 {"409", "Error"},
+                 {"413", "Error"},
+                 {"415", "Error"}},
+                true},
+               {"get",
+                "/v1/sites/{id}",
+                "fleet",
+                "Get one site with its pods, nodes and GPUs by model",
+                {{"id", "path", true, "Site id."}},
+                nullptr,
+                {{"200", "SiteDetail"}, {"404", "Error"}},
+                true},
+               {"get",
+                "/v1/nodes",
+                "fleet",
+                "List nodes, optionally of one site",
+                {{"site", "query", false, "Only nodes of this site."}, kLimitParam, kCursorParam},
+                nullptr,
+                {{"200", "NodePage"}, {"400", "Error"}, {"404", "Error"}},
+                true}},
+          .schemas = R"json({
+    "Organization": {"type": "object", "required": ["id", "name", "hq", "kinds"], "properties": {
+      "id": {"type": "string"}, "name": {"type": "string"},
+      "aliases": {"type": "array", "items": {"type": "string"}},
+      "hq": {"type": "string", "description": "ISO 3166-1 alpha-2 country of the headquarters."},
+      "billing_country": {"type": "string"},
+      "parent": {"type": ["string", "null"]},
+      "kinds": {"type": "array", "items": {"enum": ["operator", "tenant"]}}}},
+    "Site": {"type": "object", "required": ["id", "name", "country", "city", "operator"],
+      "properties": {"id": {"type": "string"}, "name": {"type": "string"},
+        "country": {"type": "string"}, "city": {"type": "string"},
+        "operator": {"type": "string", "description": "Operator organization id."}}},
+    "NewSite": {"$ref": "#/components/schemas/Site", "additionalProperties": false},
+    "SiteDetail": {"allOf": [{"$ref": "#/components/schemas/Site"}, {"type": "object",
+      "properties": {"pods": {"type": "integer"}, "nodes": {"type": "integer"},
+        "gpus": {"type": "integer"},
+        "gpus_by_model": {"type": "object", "additionalProperties": {"type": "integer"}}}}]},
+    "Node": {"type": "object", "properties": {"hostname": {"type": "string"},
+      "pod": {"type": "string"}, "site": {"type": "string"}, "model": {"type": "string"},
+      "gpus": {"type": "integer"}}},
+    "OrganizationPage": {"type": "object", "properties": {
+      "items": {"type": "array", "items": {"$ref": "#/components/schemas/Organization"}},
+      "next_cursor": {"type": ["string", "null"]}}},
+    "SitePage": {"type": "object", "properties": {
+      "items": {"type": "array", "items": {"$ref": "#/components/schemas/Site"}},
+      "next_cursor": {"type": ["string", "null"]}}},
+    "NodePage": {"type": "object", "properties": {
+      "items": {"type": "array", "items": {"$ref": "#/components/schemas/Node"}},
+      "next_cursor": {"type": ["string", "null"]}}}
+  })json"};
 }
 
 }  // namespace straits::api

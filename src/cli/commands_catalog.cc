@@ -125,7 +125,7 @@ Status ListAccelerators(bool json, const std::string& date_text) {
 
 }  // namespace
 
-void RegisterCatalogCommands(CLI::App& app, int& exit_code) {
+void RegisterCatalogCommands(CLI::App& app, GlobalOptions& /*options*/, int& exit_code) {
   auto report = [&exit_code](const Status& s) { exit_code = s.ok() ? kExitOk : ReportError(s); };
 
   auto flags = std::make_shared<ClassifyFlags>();

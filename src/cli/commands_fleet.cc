@@ -130,8 +130,7 @@ Status ListNodes(const GlobalOptions& options, const std::string& site_text, boo
 void RegisterFleetCommands(CLI::App& app, GlobalOptions& options, int& exit_code) {
   auto report = [&exit_code](const Status& s) { exit_code = s.ok() ? kExitOk : ReportError(s); };
 
-  CLI::App* import = app.add_subcommand("import", "Import data files into the database");
-  import->require_subcommand(1);
+  CLI::App* import = SubcommandGroup(app, "import", "Import data files into the database");
   CLI::App* fleet_cmd = import->add_subcommand(
       "fleet",
       "Load organizations, sites, pods and nodes from a fleet TOML file, in one "

@@ -45,7 +45,7 @@ Status Serve(const GlobalOptions& options, const ServeFlags& flags) {
 
 }  // namespace
 
-void RegisterServeCommand(CLI::App& app, GlobalOptions& options, int& exit_code) {
+void RegisterServeCommands(CLI::App& app, GlobalOptions& options, int& exit_code) {
   auto flags = std::make_shared<ServeFlags>();
   CLI::App* serve =
       app.add_subcommand("serve",

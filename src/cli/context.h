@@ -22,11 +22,15 @@ Result<std::unique_ptr<store::Store>> OpenStore(const GlobalOptions& options);
 // Reads a whole file; not_found / unavailable naming the path.
 Result<std::string> ReadFile(const std::string& path);
 
-// Each Register* adds its subcommands; a subcommand's callback stores its
-// exit code in `exit_code`.
-void RegisterAdminCommands(CLI::App& app, GlobalOptions& options, int& exit_code);
-void RegisterFleetCommands(CLI::App& app, GlobalOptions& options, int& exit_code);
-void RegisterServeCommand(CLI::App& app, GlobalOptions& options, int& exit_code);
-void RegisterCatalogCommands(CLI::App& app, int& exit_code);
+// The subcommand `name` of `app`, created (requiring one sub-subcommand) if no
+// group has made it yet: `import` holds `import fleet` and `import usage`, each
+// defined in its own commands_*.cc.
+CLI::App* SubcommandGroup(CLI::App& app, const std::string& name, const std::string& description);
+
+// Each commands_<group>.cc defines
+//   void Register<Group>Commands(CLI::App& app, GlobalOptions& options, int& exit_code);
+// adding its subcommands, whose callbacks store their exit code in `exit_code`.
+// RegisterAllCommands (generated from the files present) calls every one.
+void RegisterAllCommands(CLI::App& app, GlobalOptions& options, int& exit_code);
 
 }  // namespace straits::cli

@@ -22,10 +22,7 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->envname("STRAITS_DB");
   int exit_code = kExitOk;
-  RegisterAdminCommands(app, options, exit_code);
-  RegisterFleetCommands(app, options, exit_code);
-  RegisterCatalogCommands(app, exit_code);
-  RegisterServeCommand(app, options, exit_code);
+  RegisterAllCommands(app, options, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
