@@ -7,10 +7,6 @@
 namespace straits::policy {
 namespace {
 
-struct Screened {
-  PartyFacts facts;
-};
-
 PartyFacts FactsFor(const Party& party, const Screener* screener, Instant date) {
   PartyFacts facts;
   facts.name = party.name;
