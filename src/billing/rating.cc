@@ -5,6 +5,23 @@
 
 namespace straits::billing {
 
+Status CheckUsageLeases(std::span<const UsageRecord> records, const BillingCatalog& catalog,
+                        std::string_view source) {
+  const LeaseId* last_known = nullptr;
+  for (size_t i = 0; i < records.size(); ++i) {
+    const UsageRecord& r = records[i];
+    if (last_known != nullptr && *last_known == r.lease) continue;
+    if (catalog.Lease(r.lease) == nullptr) {
+      return NotFound("unknown lease \"" + r.lease.str() + "\"",
+                      r.line > 0 && !source.empty()
+                          ? std::string(source) + ":" + std::to_string(r.line)
+                          : "records[" + std::to_string(i) + "]");
+    }
+    last_known = &r.lease;
+  }
+  return Status::Ok();
+}
+
 Result<std::vector<Invoice>> RateMonths(const UsageLedger& ledger, const BillingCatalog& catalog,
                                         const RateCards& cards, Month first, Month last,
                                         const RatingOptions& options) {

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "billing/catalog.h"
@@ -23,6 +24,12 @@
 #include "billing/usage.h"
 
 namespace straits::billing {
+
+// For `straits import usage`: not_found at `source:line` (or `records[i]`)
+// for the first record whose lease the catalog does not know, so unknown
+// leases are refused at import rather than at invoicing.
+Status CheckUsageLeases(std::span<const UsageRecord> records, const BillingCatalog& catalog,
+                        std::string_view source = "");
 
 struct RatingOptions {
   int threads = 1;  // for the usage scan

@@ -77,6 +77,17 @@ TEST_F(RatingTest, UnknownLeaseOrMissingRateIsNotFound) {
             StatusCode::kNotFound);
 }
 
+TEST_F(RatingTest, ImportRefusesUnknownLeases) {
+  std::vector<UsageRecord> records =
+      testing::Hourly("L1", "n1", "2026-10-01", "2026-10-01T02:00:00Z", 1);
+  EXPECT_TRUE(CheckUsageLeases(records, catalog_, "usage.csv").ok());
+  records.push_back(testing::Hourly("L7", "n1", "2026-10-01", "2026-10-01T01:00:00Z", 1)[0]);
+  records.back().line = 4;
+  Status status = CheckUsageLeases(records, catalog_, "usage.csv");
+  EXPECT_EQ(status.code(), StatusCode::kNotFound);
+  EXPECT_EQ(status.field(), "usage.csv:4");
+}
+
 TEST_F(RatingTest, CorrectionsReverseAndReplaceWithoutTouchingIssuedInvoices) {
   std::vector<Invoice> issued = *Rate("2026-10", "2026-10");
   InvoiceRegister reg;
