@@ -53,7 +53,16 @@ CREATE TABLE api_tokens (
 );
 )sql";
 
-constexpr std::array<std::string_view, 1> kMigrations = {kV1};
+// Other repositories (leases, billing, ...) version their own tables here; see
+// store/sqlite/family.h.
+constexpr std::string_view kV2 = R"sql(
+CREATE TABLE schema_families (
+  family TEXT PRIMARY KEY,
+  version INTEGER NOT NULL
+);
+)sql";
+
+constexpr std::array<std::string_view, 2> kMigrations = {kV1, kV2};
 
 }  // namespace
 
