@@ -24,6 +24,10 @@
 #include "core/clock.h"
 #include "store/store.h"
 
+namespace straits::lease {
+class LeaseService;  // lease/service.h
+}  // namespace straits::lease
+
 namespace straits::api {
 
 // What handlers work with. Reference data (catalog, regimes) is loaded once at
@@ -33,6 +37,9 @@ struct Services {
   const Clock& clock;
   const catalog::Catalog& catalog;
   const std::vector<catalog::ClassificationRegime>& regimes;
+  // Lease lifecycle (null when the server runs without it, e.g. in unit tests
+  // of other route families; lease routes then answer unavailable).
+  lease::LeaseService* leases = nullptr;
 };
 
 class Api {
