@@ -10,7 +10,7 @@
 // (10000 - discount basis points), divided by 3600 x 10000 and rounded
 // half-to-even once (billing/decimal.h). Quotes and invoices use the same rule.
 //
-// CSV (data/rates/*.csv, ParseRateCardsCsv):
+// CSV (ParseRateCardsCsv):
 //   site,model,effective_from,currency,price_per_gpu_hour,term_discounts
 //   sg-jurong-1,nvidia-h100-sxm,2026-01-01,SGD,3.40,30d:5%;180d:12.5%
 //

@@ -2,7 +2,7 @@
 //
 // A usage record says that during `interval` the lease held `gpu_seconds`
 // GPU-seconds on `node` (8 GPUs for one hour = 28,800). The execution backend
-// produces them (the simulated backend through MeterLeases in meter.h, Slurm
+// produces them (the simulated backend through MeterAllocations in meter.h, Slurm
 // through its accounting) and `straits import usage` reads them from CSV.
 //
 // The ledger stores records column-wise so that rating and attribution scan
