@@ -161,14 +161,6 @@ Result<PartyInput> PartyFromJson(const json::value& value, const std::string& pa
   return input;
 }
 
-json::object ClearanceToJson(const Clearance& clearance) {
-  return json::object{{"party_name", clearance.party_name},
-                      {"entry_id", clearance.entry_id},
-                      {"reason", clearance.reason},
-                      {"cleared_by", clearance.cleared_by},
-                      {"cleared_at", clearance.cleared_at.ToString()}};
-}
-
 json::array MatchesToJson(std::span<const Match> matches) {
   json::array out;
   for (const Match& match : matches) out.push_back(MatchToJson(match));
@@ -332,6 +324,31 @@ json::object DecisionToJson(const Decision& decision, std::span<const PartyScree
     out["screening"] = std::move(screening);
   }
   return out;
+}
+
+json::object ClearanceToJson(const Clearance& clearance) {
+  return json::object{{"party_name", clearance.party_name},
+                      {"entry_id", clearance.entry_id},
+                      {"reason", clearance.reason},
+                      {"cleared_by", clearance.cleared_by},
+                      {"cleared_at", clearance.cleared_at.ToString()}};
+}
+
+Result<Clearance> ClearanceFromJson(const json::value& body) {
+  if (!body.is_object()) return InvalidArgument("the request body must be a JSON object");
+  ObjectReader reader(body.as_object(), "");
+  STRAITS_RETURN_IF_ERROR(
+      reader.CheckKeys({"party_name", "entry_id", "reason", "cleared_by", "cleared_at"}));
+  Clearance clearance;
+  STRAITS_ASSIGN_OR_RETURN(clearance.party_name, reader.RequiredString("party_name"));
+  STRAITS_ASSIGN_OR_RETURN(clearance.entry_id, reader.RequiredString("entry_id"));
+  STRAITS_ASSIGN_OR_RETURN(clearance.reason, reader.RequiredString("reason"));
+  STRAITS_ASSIGN_OR_RETURN(clearance.cleared_by, reader.RequiredString("cleared_by"));
+  STRAITS_ASSIGN_OR_RETURN(std::optional<Instant> at, reader.Date("cleared_at"));
+  if (!at) return InvalidArgument("required (an ISO 8601 instant)", "cleared_at");
+  clearance.cleared_at = *at;
+  STRAITS_RETURN_IF_ERROR(ValidateClearance(clearance));
+  return clearance;
 }
 
 json::object ListEntryToJson(const ListEntry& entry) {

@@ -72,6 +72,13 @@ Result<ScreenRequest> ScreenRequestFromJson(const boost::json::value& body);
 boost::json::object ScreenResultToJson(const ScreenRequest& request, std::span<const Match> matches,
                                        double threshold);
 
+// A compliance officer's clearance of a false positive, as the store records
+// it: {"party_name", "entry_id", "reason", "cleared_by", "cleared_at"}
+// (cleared_at an ISO 8601 instant). invalid_argument naming the field, as
+// ValidateClearance.
+Result<Clearance> ClearanceFromJson(const boost::json::value& body);
+boost::json::object ClearanceToJson(const Clearance& clearance);
+
 // GET /v1/policy/regimes?date=D: one summary per pack with its status on `date`:
 // {"id", "jurisdiction", "title", "status", "published", "effective",
 //  "compliance", "rescinded", "suspended_from", "suspended_until",

@@ -137,6 +137,19 @@ TEST(ScreenJson, ParsesAndPrints) {
             "limit");
 }
 
+TEST(ClearanceJson, RoundTripsAndRequiresAReason) {
+  Result<Clearance> clearance = ClearanceFromJson(json::parse(R"({
+    "party_name": "Sugon Sdn Bhd", "entry_id": "EL-0003", "reason": "no ownership link",
+    "cleared_by": "officer@example.com", "cleared_at": "2025-06-01T10:00:00Z"})"));
+  ASSERT_TRUE(clearance.ok()) << clearance.status();
+  EXPECT_EQ(ClearanceToJson(*clearance).at("cleared_at").as_string(), "2025-06-01T10:00:00Z");
+  Result<Clearance> missing = ClearanceFromJson(json::parse(R"({
+    "party_name": "x", "entry_id": "EL-0003", "reason": "", "cleared_by": "o",
+    "cleared_at": "2025-06-01"})"));
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().field(), "reason");
+}
+
 TEST(WhatIfJson, ParsesScenario) {
   Result<WhatIfScenario> scenario = WhatIfScenarioFromJson(
       json::parse(R"({"date": "2025-03-01", "regimes": ["us-ear-2025-01-diffusion"]})"));
