@@ -402,11 +402,14 @@ Result<std::vector<int64_t>> UsageLedger::SumByLeaseAndBucket(const TimeBuckets&
   bool day_aligned = (hi - lo) / kSecondsPerDay <= 1'000'000;
   for (const Instant& b : bounds)
     day_aligned = day_aligned && b.unix_seconds() % kSecondsPerDay == 0;
+  // The entry past the last day is a sink row for records outside the range,
+  // so the hot loop has no branch.
+  const size_t days = static_cast<size_t>((hi - lo) / kSecondsPerDay);
   std::vector<uint32_t> day_bucket;
   if (day_aligned) {
-    day_bucket.resize(static_cast<size_t>((hi - lo) / kSecondsPerDay));
+    day_bucket.resize(days + 1, static_cast<uint32_t>(bucket_count));
     size_t bucket = 0;
-    for (size_t day = 0; day < day_bucket.size(); ++day) {
+    for (size_t day = 0; day < days; ++day) {
       const int64_t t = lo + static_cast<int64_t>(day) * kSecondsPerDay;
       while (bounds[bucket + 1].unix_seconds() <= t) ++bucket;
       day_bucket[day] = static_cast<uint32_t>(bucket);
@@ -421,11 +424,12 @@ Result<std::vector<int64_t>> UsageLedger::SumByLeaseAndBucket(const TimeBuckets&
     const uint32_t* gpu_seconds = gpu_seconds_.data();
     if (day_aligned) {
       const uint32_t* table = day_bucket.data();
+      int64_t* out = sums.data();
       for (size_t i = begin; i < end; ++i) {
-        const int64_t t = start[i];
-        if (t < lo || t >= hi) continue;
-        const size_t bucket = table[static_cast<uint64_t>(t - lo) / kSecondsPerDay];
-        sums[bucket * lease_count + lease[i]] += gpu_seconds[i];
+        // Before `lo` wraps to a huge day: both ends land in the sink row.
+        const uint64_t day = static_cast<uint64_t>(start[i] - lo) / kSecondsPerDay;
+        const size_t bucket = table[std::min<uint64_t>(day, days)];
+        out[bucket * lease_count + lease[i]] += gpu_seconds[i];
       }
       return;
     }
@@ -441,8 +445,9 @@ Result<std::vector<int64_t>> UsageLedger::SumByLeaseAndBucket(const TimeBuckets&
   const size_t n = start_.size();
   const size_t workers = std::clamp<size_t>(static_cast<size_t>(std::max(threads, 1)), 1,
                                             std::max<size_t>(1, n / 65536));
-  std::vector<std::vector<int64_t>> partial(workers,
-                                            std::vector<int64_t>(lease_count * bucket_count, 0));
+  // One extra (sink) row per partial for records outside the range.
+  std::vector<std::vector<int64_t>> partial(
+      workers, std::vector<int64_t>(lease_count * (bucket_count + 1), 0));
   if (workers == 1) {
     scan(0, n, partial[0]);
   } else {
