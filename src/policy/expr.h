@@ -183,8 +183,8 @@ class MessageTemplate {
   std::vector<Segment> segments_;
 };
 
-// Appends a number as rules print it: integers without a fraction, others in
-// shortest round-trip form; "unknown" for NaN.
+// Appends a number as messages print it: integers without a fraction, others
+// with at most four decimals (shortest form from 1e15 up); "unknown" for NaN.
 void AppendNumber(double value, std::string& out);
 // Appends YYYY-MM-DD.
 void AppendDate(Instant date, std::string& out);

@@ -330,13 +330,25 @@ void AppendNumber(double value, std::string& out) {
     out += "unknown";
     return;
   }
-  char buffer[32];
-  std::to_chars_result result;
+  char buffer[48];
   if (std::fabs(value) < 1e15 && value == std::floor(value)) {
-    result = std::to_chars(buffer, buffer + sizeof(buffer), static_cast<int64_t>(value));
-  } else {
-    result = std::to_chars(buffer, buffer + sizeof(buffer), value);
+    std::to_chars_result result =
+        std::to_chars(buffer, buffer + sizeof(buffer), static_cast<int64_t>(value));
+    out.append(buffer, result.ptr);
+    return;
   }
+  if (std::fabs(value) < 1e15) {
+    // Messages are read by people: four decimals at most (19.4496), which
+    // keeps values apart from the two-decimal thresholds (5.92) they meet.
+    int written = std::snprintf(buffer, sizeof(buffer), "%.4f", value);
+    if (written <= 0) return;
+    std::string_view text(buffer, static_cast<size_t>(written));
+    while (text.back() == '0') text.remove_suffix(1);
+    if (text.back() == '.') text.remove_suffix(1);
+    out += text;
+    return;
+  }
+  std::to_chars_result result = std::to_chars(buffer, buffer + sizeof(buffer), value);
   out.append(buffer, result.ptr);
 }
 

@@ -264,8 +264,12 @@ TEST(AppendNumber, PrintsIntegersAndFractions) {
   out += ' ';
   AppendNumber(1e26, out);
   out += ' ';
+  AppendNumber(19.449631449631448, out);
+  out += ' ';
+  AppendNumber(5284.8, out);
+  out += ' ';
   AppendNumber(kUnknownNumber, out);
-  EXPECT_EQ(out, "790000000 19.45 1e+26 unknown");
+  EXPECT_EQ(out, "790000000 19.45 1e+26 19.4496 5284.8 unknown");
 }
 
 }  // namespace
