@@ -71,3 +71,22 @@ function(straits_families sources_var names_var prefix)
   set(${sources_var} ${sources} PARENT_SCOPE)
   set(${names_var} ${names} PARENT_SCOPE)
 endfunction()
+
+# straits_module_libraries(OUT_VAR EXCLUDE...): the library `straits_<dir>` of
+# every module folder under src/ (those being built), except EXCLUDE. The API
+# and the CLI link them all, so a new module's routes or commands need no
+# shared edit. Targets defined later in the configure are fine: link items are
+# resolved at generate time.
+function(straits_module_libraries out_var)
+  file(GLOB lists RELATIVE ${PROJECT_SOURCE_DIR}/src CONFIGURE_DEPENDS
+       ${PROJECT_SOURCE_DIR}/src/*/CMakeLists.txt)
+  set(libs "")
+  foreach(list_file ${lists})
+    get_filename_component(dir ${list_file} DIRECTORY)
+    if(dir IN_LIST ARGN OR dir IN_LIST STRAITS_SKIP_MODULES)
+      continue()
+    endif()
+    list(APPEND libs straits_${dir})
+  endforeach()
+  set(${out_var} ${libs} PARENT_SCOPE)
+endfunction()
