@@ -12,6 +12,7 @@
 #pragma once
 
 #include <mutex>
+#include <string>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -40,6 +41,10 @@ struct Services {
   // Lease lifecycle (null when the server runs without it, e.g. in unit tests
   // of other route families; lease routes then answer unavailable).
   lease::LeaseService* leases = nullptr;
+  // The database file the core store was opened from, so that route families
+  // with repositories of their own (billing) open them on the same database.
+  // Empty in unit tests that use no such family.
+  std::string db_path = {};
 };
 
 class Api {

@@ -31,7 +31,9 @@ Status Serve(const GlobalOptions& options, const ServeFlags& flags) {
   STRAITS_ASSIGN_OR_RETURN(std::vector<catalog::ClassificationRegime> regimes,
                            catalog::LoadShippedRegimes());
   SystemClock clock;
-  api::Api api(api::Services{*store, clock, models, regimes});
+  api::Services services{*store, clock, models, regimes};
+  services.db_path = options.db_path;
+  api::Api api(services);
   server_options.on_listening = [&](const std::string& bound) {
     std::printf("straits: serving http://%s (threads %d, database %s); Ctrl-C to stop\n",
                 bound.c_str(), flags.threads, options.db_path.c_str());
