@@ -175,7 +175,9 @@ Status LeaseService::LoadWorld() {
 
 uint64_t LeaseService::NewReservationKey() {
   // Distinct per process (random start) and per lease (counter); never 0.
-  return (key_counter_.fetch_add(1) & ((uint64_t{1} << 62) - 1)) | 1;
+  uint64_t key = 0;
+  while (key == 0) key = key_counter_.fetch_add(1) & ((uint64_t{1} << 62) - 1);
+  return key;
 }
 
 Status LeaseService::RebuildCalendar() {
@@ -460,17 +462,25 @@ Result<Outcome> LeaseService::RequestOnce(const LeaseSpec& spec, const Actor& ac
 
   if (all_prohibited) {
     // Every site and model that could host it is prohibited: a denial on record.
+    // Reasons: the prohibiting rules first, then the others that fired.
     std::set<std::string> seen;
+    std::vector<std::string> others;
     for (const Evaluated& e : candidates) {
       if (decisions.size() < 16) decisions.push_back(ToRecord(*w, e, "request", now));
-      for (std::string& s : HitSummaries(e.decision)) {
-        if (seen.insert(s).second) reasons.push_back(std::move(s));
+      std::vector<std::string> summaries = HitSummaries(e.decision);
+      size_t i = 0;
+      for (const policy::Hit& hit : e.decision.hits()) {
+        std::string& s = summaries[i++];
+        if (!seen.insert(s).second) continue;
+        (hit.verdict == policy::Verdict::kProhibited ? reasons : others).push_back(std::move(s));
       }
     }
+    const size_t prohibiting = reasons.size();
+    for (std::string& s : others) reasons.push_back(std::move(s));
     lease.state = *Next(State::kRequested, Event::kPlaceProhibited);
     lease.verdict = lease.accepted_verdict = policy::Verdict::kProhibited;
     lease.reason = "prohibited at every candidate site: " +
-                   (reasons.empty() ? std::string("(no rule text)") : reasons.front());
+                   (prohibiting == 0 ? std::string("(no rule text)") : reasons.front());
     detail["rules"] = RuleIds(candidates.front().decision);
     return commit(lease);
   }
