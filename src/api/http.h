@@ -18,6 +18,7 @@ struct Request {
   std::multimap<std::string, std::string> query;  // decoded query parameters
   std::string authorization;                      // Authorization header, verbatim
   std::string content_type;                       // Content-Type header, verbatim
+  std::string idempotency_key;                    // Idempotency-Key header, verbatim
   std::string body;
 
   // First value of query parameter `name`, or nullptr.

@@ -67,6 +67,7 @@ Request ToRequest(const http::request<http::string_body>& req, Status& error) {
   for (auto param : url->params()) out.query.emplace(param.key, param.value);
   out.authorization = std::string(req[http::field::authorization]);
   out.content_type = std::string(req[http::field::content_type]);
+  out.idempotency_key = std::string(req["Idempotency-Key"]);
   out.body = req.body();
   return out;
 }
