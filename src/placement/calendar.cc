@@ -9,16 +9,54 @@ namespace {
 
 std::string NodeField(size_t i) { return "allocations[" + std::to_string(i) + "]"; }
 
+// Up to this many nodes, the sweep finds its next event by a linear scan.
+constexpr size_t kLinearSweepNodes = 64;
+
 }  // namespace
 
 Calendar::Calendar(std::vector<int32_t> node_gpus)
     : capacity_(std::move(node_gpus)), points_(capacity_.size()) {}
 
-Calendar::Calendar(const Topology& topology) : Calendar(topology.node_gpus()) {}
+Calendar::Calendar(const Topology& topology, Seconds bucket_width)
+    : Calendar(topology.node_gpus()) {
+  if (bucket_width > 0) index_ = CapacityIndex(topology, bucket_width);
+}
+
+int32_t Calendar::MinUsed(NodeIndex node, Seconds start, Seconds end) const {
+  start = std::max(start, horizon_);
+  if (start >= end) return 0;
+  const std::vector<ChangePoint>& pts = points_[static_cast<size_t>(node)];
+  const int32_t seg = SegmentAt(node, start);
+  int32_t min_used = seg < 0 ? 0 : pts[static_cast<size_t>(seg)].used;
+  for (size_t i = static_cast<size_t>(seg + 1); i < pts.size() && pts[i].time < end; ++i) {
+    min_used = std::min(min_used, pts[i].used);
+  }
+  return min_used;
+}
 
 int32_t Calendar::SegmentAt(NodeIndex node, Seconds t) const {
   const std::vector<ChangePoint>& pts = points_[static_cast<size_t>(node)];
-  auto it = std::upper_bound(pts.begin(), pts.end(), t,
+  const auto n = static_cast<int64_t>(pts.size());
+  if (n == 0 || t < pts.front().time) return -1;
+  if (t >= pts.back().time) return static_cast<int32_t>(n - 1);
+  // Change points are spread fairly evenly over time, so guess the position
+  // by interpolation and gallop from there: two or three probes (cache misses)
+  // instead of the ten of a binary search over a thousand points.
+  const double span = static_cast<double>(pts.back().time - pts.front().time);
+  auto guess = static_cast<int64_t>(static_cast<double>(t - pts.front().time) / span *
+                                    static_cast<double>(n - 1));
+  guess = std::clamp<int64_t>(guess, 0, n - 1);
+  // Find lo <= hi with pts[lo].time <= t < pts[hi].time.
+  int64_t lo = guess, hi = guess + 1;
+  for (int64_t step = 1; pts[static_cast<size_t>(lo)].time > t; step *= 2) {
+    hi = lo;
+    lo = std::max<int64_t>(0, lo - step);
+  }
+  for (int64_t step = 1; hi < n && pts[static_cast<size_t>(hi)].time <= t; step *= 2) {
+    lo = hi;
+    hi = std::min(n, hi + step);
+  }
+  auto it = std::upper_bound(pts.begin() + lo, pts.begin() + hi, t,
                              [](Seconds value, const ChangePoint& p) { return value < p.time; });
   return static_cast<int32_t>(it - pts.begin()) - 1;
 }
@@ -40,6 +78,31 @@ int32_t Calendar::MaxUsed(NodeIndex node, Seconds start, Seconds end) const {
 }
 
 void Calendar::AddUsage(NodeIndex node, Seconds start, Seconds end, int32_t delta) {
+  // The index learns the change as it happens: in buckets the interval covers
+  // completely, the node's most-free count moves by exactly -delta; the (at
+  // most two) buckets it covers partly are measured before and after.
+  int64_t first_bucket = 0, last_bucket = 0;
+  int32_t before_first = 0, before_last = 0;
+  auto bucket_min_used = [this, node](int64_t b) {
+    return MinUsed(node, index_.BucketStart(b), index_.BucketStart(b + 1));
+  };
+  if (index_.enabled()) {
+    first_bucket = index_.BucketOf(start);
+    last_bucket = index_.BucketOf(end - 1);
+    before_first = bucket_min_used(first_bucket);
+    if (last_bucket != first_bucket) before_last = bucket_min_used(last_bucket);
+  }
+  AddToProfile(node, start, end, delta);
+  if (!index_.enabled()) return;
+  // maxfree = capacity - min used, so its change is minus the change of min used.
+  index_.AddToBucket(node, first_bucket, before_first - bucket_min_used(first_bucket));
+  if (last_bucket != first_bucket) {
+    index_.AddToBucket(node, last_bucket, before_last - bucket_min_used(last_bucket));
+  }
+  index_.AddToBuckets(node, first_bucket + 1, last_bucket - 1, -delta);
+}
+
+void Calendar::AddToProfile(NodeIndex node, Seconds start, Seconds end, int32_t delta) {
   std::vector<ChangePoint>& pts = points_[static_cast<size_t>(node)];
   // Make sure there is a point exactly at `t`, carrying the usage in force there.
   auto ensure = [&pts](Seconds t) -> size_t {
@@ -155,6 +218,7 @@ void Calendar::ForgetBefore(Seconds t) {
     if (!pts.empty() && pts.front().time < t) pts.front().time = t;
   }
   std::erase_if(bookings_, [t](const auto& entry) { return entry.second.end <= t; });
+  index_.ForgetBefore(t);
 }
 
 std::optional<Seconds> Calendar::EarliestStartOnNode(NodeIndex node, int32_t gpus, Seconds duration,
@@ -199,6 +263,25 @@ std::optional<Seconds> Calendar::EarliestStart(std::span<const NodeIndex> nodes,
   }
   int64_t best = 0;
   return Sweep(nodes, gpus, duration, earliest, latest_start, scratch, &best, free_out);
+}
+
+std::optional<Seconds> Calendar::EarliestStartInGroup(CapacityIndex::Level level, int32_t group,
+                                                      std::span<const NodeIndex> nodes,
+                                                      int32_t gpus, Seconds duration,
+                                                      Seconds earliest, Seconds latest_start,
+                                                      SearchScratch& scratch,
+                                                      std::vector<int32_t>* free_out) const {
+  Seconds from = earliest;
+  while (from <= latest_start) {
+    std::optional<std::pair<Seconds, Seconds>> run =
+        index_.NextPossible(level, group, gpus, duration, from, latest_start);
+    if (!run) return std::nullopt;
+    std::optional<Seconds> s =
+        EarliestStart(nodes, gpus, duration, run->first, run->second, scratch, free_out);
+    if (s) return s;
+    from = run->second + 1;
+  }
+  return std::nullopt;
 }
 
 int64_t Calendar::MaxFreeInWindows(std::span<const NodeIndex> nodes, Seconds duration,
@@ -263,7 +346,10 @@ std::optional<Seconds> Calendar::Sweep(std::span<const NodeIndex> nodes, int64_t
   };
 
   int64_t total = 0;
-  std::vector<int32_t> max_used(count);
+  std::vector<int32_t>& max_used = scratch.max_used_;
+  std::vector<Seconds>& keys = scratch.keys_;
+  max_used.resize(count);
+  keys.resize(count);
   for (size_t k = 0; k < count; ++k) {
     Cursor& c = scratch.cursors_[k];
     c.left = SegmentAt(nodes[k], earliest);
@@ -274,10 +360,8 @@ std::optional<Seconds> Calendar::Sweep(std::span<const NodeIndex> nodes, int64_t
     dq.push_back(c.left);
     max_used[k] = advance(k, earliest);
     total += capacity(nodes[k]) - max_used[k];
-    const Seconds key = next_key(k);
-    if (key < kFarFuture) scratch.heap_.emplace_back(key, static_cast<int32_t>(k));
+    keys[k] = next_key(k);
   }
-  std::make_heap(scratch.heap_.begin(), scratch.heap_.end(), heap_cmp);
 
   auto found = [&](Seconds s) -> std::optional<Seconds> {
     if (free_out != nullptr) {
@@ -289,6 +373,31 @@ std::optional<Seconds> Calendar::Sweep(std::span<const NodeIndex> nodes, int64_t
   *best_total = std::max(*best_total, total);
   if (total >= gpus) return found(earliest);
 
+  // Moves node k to start s and refreshes its key.
+  auto step = [&](size_t k, Seconds s) {
+    const int32_t now_used = advance(k, s);
+    total += max_used[k] - now_used;
+    max_used[k] = now_used;
+    keys[k] = next_key(k);
+  };
+  if (count <= kLinearSweepNodes) {
+    // A pod's worth of nodes: finding the next key by a linear scan of a small
+    // array beats a heap's pointer-chasing pops and pushes.
+    while (true) {
+      const Seconds s = *std::min_element(keys.begin(), keys.end());
+      if (s >= kFarFuture || s > latest_start) break;
+      for (size_t k = 0; k < count; ++k) {
+        if (keys[k] == s) step(k, s);
+      }
+      *best_total = std::max(*best_total, total);
+      if (total >= gpus) return found(s);
+    }
+    return std::nullopt;
+  }
+  for (size_t k = 0; k < count; ++k) {
+    if (keys[k] < kFarFuture) scratch.heap_.emplace_back(keys[k], static_cast<int32_t>(k));
+  }
+  std::make_heap(scratch.heap_.begin(), scratch.heap_.end(), heap_cmp);
   while (!scratch.heap_.empty()) {
     const Seconds s = scratch.heap_.front().first;
     if (s > latest_start) break;
@@ -296,12 +405,9 @@ std::optional<Seconds> Calendar::Sweep(std::span<const NodeIndex> nodes, int64_t
       std::pop_heap(scratch.heap_.begin(), scratch.heap_.end(), heap_cmp);
       const auto k = static_cast<size_t>(scratch.heap_.back().second);
       scratch.heap_.pop_back();
-      const int32_t now_used = advance(k, s);
-      total += max_used[k] - now_used;
-      max_used[k] = now_used;
-      const Seconds key = next_key(k);
-      if (key < kFarFuture) {
-        scratch.heap_.emplace_back(key, static_cast<int32_t>(k));
+      step(k, s);
+      if (keys[k] < kFarFuture) {
+        scratch.heap_.emplace_back(keys[k], static_cast<int32_t>(k));
         std::push_heap(scratch.heap_.begin(), scratch.heap_.end(), heap_cmp);
       }
     }

@@ -33,6 +33,12 @@
 // the answer is exactly the earliest. Cost: O(N log P + E log N) for N nodes, P
 // points per node and E change points passed before the answer.
 //
+// A calendar built from a Topology also keeps a CapacityIndex (capacity_index.h):
+// per hour, upper bounds on the GPUs each pod and each site could offer.
+// `EarliestStartInGroup` asks it for the runs of start times the bounds allow and
+// sweeps only those, so a pod or a site that is busy for days is passed over in
+// a scan of a few hundred integers instead of a sweep over its nodes' points.
+//
 // Times are UTC seconds. Thread-safety: a Calendar is not thread-safe; const
 // methods may run concurrently only while nothing mutates it. The search methods
 // take a caller-owned `SearchScratch` so concurrent readers do not share buffers.
@@ -47,6 +53,7 @@
 
 #include "core/status.h"
 #include "core/time.h"
+#include "placement/capacity_index.h"
 #include "placement/topology.h"
 
 namespace straits::placement {
@@ -91,13 +98,17 @@ class SearchScratch {
   std::vector<Cursor> cursors_;
   std::vector<std::vector<int32_t>> deques_;
   std::vector<std::pair<Seconds, int32_t>> heap_;
+  std::vector<Seconds> keys_;
+  std::vector<int32_t> max_used_;
 };
 
 class Calendar {
  public:
   // `node_gpus[n]` is the capacity of node n (see Topology::node_gpus()).
+  // A calendar without a capacity index (EarliestStartInGroup sweeps everything).
   explicit Calendar(std::vector<int32_t> node_gpus);
-  explicit Calendar(const Topology& topology);
+  // With a capacity index over buckets of `bucket_width` seconds.
+  explicit Calendar(const Topology& topology, Seconds bucket_width = 3600);
 
   Calendar(const Calendar&) = default;
   Calendar& operator=(const Calendar&) = default;
@@ -154,6 +165,18 @@ class Calendar {
   std::optional<Seconds> EarliestStartOnNode(NodeIndex node, int32_t gpus, Seconds duration,
                                              Seconds earliest, Seconds latest_start) const;
 
+  // EarliestStart for the nodes of a cell (level kCell, group = cell) or of a
+  // site x model group (kSiteModel, group = site * num_models + model), using
+  // the capacity index to skip starts it rules out. `nodes` must be exactly the
+  // group's nodes.
+  std::optional<Seconds> EarliestStartInGroup(CapacityIndex::Level level, int32_t group,
+                                              std::span<const NodeIndex> nodes, int32_t gpus,
+                                              Seconds duration, Seconds earliest,
+                                              Seconds latest_start, SearchScratch& scratch,
+                                              std::vector<int32_t>* free_out = nullptr) const;
+
+  const CapacityIndex& index() const { return index_; }
+
   // The most GPUs the nodes have free together, over any window of `duration`
   // starting in [earliest, latest_start]. Used to say how far short a request is.
   int64_t MaxFreeInWindows(std::span<const NodeIndex> nodes, Seconds duration, Seconds earliest,
@@ -171,8 +194,14 @@ class Calendar {
   }
 
  private:
-  // Adds `delta` to the usage of `node` over [start, end); start < end.
+  // Adds `delta` to the usage of `node` over [start, end); start < end. Keeps the
+  // index in step.
   void AddUsage(NodeIndex node, Seconds start, Seconds end, int32_t delta);
+  // The change-point part of AddUsage.
+  void AddToProfile(NodeIndex node, Seconds start, Seconds end, int32_t delta);
+  // Fewest GPUs in use on `node` at any instant of [start, end) (clipped to the
+  // horizon); start < end.
+  int32_t MinUsed(NodeIndex node, Seconds start, Seconds end) const;
   // Index of the last point with time <= t, or -1.
   int32_t SegmentAt(NodeIndex node, Seconds t) const;
 
@@ -185,6 +214,7 @@ class Calendar {
   std::vector<int32_t> capacity_;
   std::vector<std::vector<ChangePoint>> points_;
   std::unordered_map<ReservationId, Booking> bookings_;
+  CapacityIndex index_;
   Seconds horizon_ = std::numeric_limits<int64_t>::min() / 4;
 };
 

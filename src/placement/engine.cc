@@ -10,6 +10,12 @@ namespace {
 
 const AllowAllOracle kAllowAll;
 
+// Candidates kept per (site, model) once they all start at the window's
+// beginning (nothing can start earlier, the rest could only tie); see
+// SearchSiteModel.
+constexpr size_t kMaxTiedNodes = 32;
+constexpr int kMaxTiedPods = 4;
+
 std::string TimeString(Seconds t) { return Instant::FromUnixSeconds(t).ToString(); }
 
 std::string ScoreString(double score) {
@@ -77,20 +83,38 @@ bool Engine::SearchSiteModel(const CycleState& state, SiteIndex site, ModelIndex
 
   switch (req.scope) {
     case Scope::kNode: {
-      // Every node on its own; keep those that tie for the earliest start.
+      // Every node on its own; keep those that tie for the earliest start. The
+      // index rules out the site, then cells, then nodes, before any exact search.
       nodes_buf_.clear();
+      const CapacityIndex& index = cal.index();
+      using Level = CapacityIndex::Level;
+      std::optional<std::pair<Seconds, Seconds>> site_run = index.NextPossible(
+          Level::kSiteModelNode, site * topology_.num_models() + model, gpus, d, earliest, limit);
+      if (!site_run) return false;
+      const Seconds site_from = site_run->first;
       for (CellIndex c : topology_.SiteModelCells(site, model)) {
         const CellInfo& cell = topology_.cell(c);
         if (cell.max_node_gpus < gpus) continue;
+        std::optional<std::pair<Seconds, Seconds>> cell_run =
+            index.NextPossible(Level::kCellNode, c, gpus, d, site_from, limit);
+        if (!cell_run) continue;
         for (NodeIndex n = cell.first_node; n < cell.end_node; ++n) {
           if (cal.capacity(n) < gpus) continue;
-          std::optional<Seconds> s = cal.EarliestStartOnNode(n, gpus, d, earliest, limit);
+          std::optional<std::pair<Seconds, Seconds>> node_run =
+              index.NextPossible(Level::kNode, n, gpus, d, cell_run->first, limit);
+          if (!node_run) continue;
+          std::optional<Seconds> s = cal.EarliestStartOnNode(n, gpus, d, node_run->first, limit);
           if (!s) continue;
           if (!found || *s < limit) nodes_buf_.clear();
           found = true;
           limit = *s;
           nodes_buf_.push_back(n);
+          // Nothing starts before `earliest`: once enough nodes tie there, the
+          // rest could only tie too. Like the Kubernetes scheduler's
+          // percentageOfNodesToScore, stop collecting and score these.
+          if (limit == earliest && nodes_buf_.size() >= kMaxTiedNodes) break;
         }
+        if (found && limit == earliest && nodes_buf_.size() >= kMaxTiedNodes) break;
       }
       if (!found) return false;
       out->start = limit;
@@ -104,12 +128,19 @@ bool Engine::SearchSiteModel(const CycleState& state, SiteIndex site, ModelIndex
       return true;
     }
     case Scope::kPod: {
+      // No pod of the site can start before the site-wide bound allows.
+      const int32_t group = site * topology_.num_models() + model;
+      std::optional<std::pair<Seconds, Seconds>> first = cal.index().NextPossible(
+          CapacityIndex::Level::kSiteModelPod, group, gpus, d, earliest, limit);
+      if (!first) return false;
+      const Seconds from = first->first;
+      int tied_pods = 0;
       for (CellIndex c : topology_.SiteModelCells(site, model)) {
         const CellInfo& cell = topology_.cell(c);
         if (cell.gpus < gpus) continue;
         std::span<const NodeIndex> nodes = topology_.NodeSpan(cell.first_node, cell.end_node);
-        std::optional<Seconds> s =
-            cal.EarliestStart(nodes, gpus, d, earliest, limit, scratch_, &free_buf_);
+        std::optional<Seconds> s = cal.EarliestStartInGroup(
+            CapacityIndex::Level::kCell, c, nodes, gpus, d, from, limit, scratch_, &free_buf_);
         if (!s) continue;
         const double cost = select.Select(state, nodes, free_buf_, gpus, false, &alloc_buf_);
         // Earlier wins; at the same start, the selector's cheaper group.
@@ -121,8 +152,10 @@ bool Engine::SearchSiteModel(const CycleState& state, SiteIndex site, ModelIndex
           out->free = free_buf_;
           out->allocations = alloc_buf_;
         }
+        if (found && *s == limit && *s == earliest) ++tied_pods;
         found = true;
         limit = *s;
+        if (limit == earliest && tied_pods + 1 >= kMaxTiedPods) break;
       }
       return found;
     }
@@ -132,8 +165,9 @@ bool Engine::SearchSiteModel(const CycleState& state, SiteIndex site, ModelIndex
         const CellInfo& cell = topology_.cell(c);
         for (NodeIndex n = cell.first_node; n < cell.end_node; ++n) nodes_buf_.push_back(n);
       }
-      std::optional<Seconds> s =
-          cal.EarliestStart(nodes_buf_, gpus, d, earliest, limit, scratch_, &free_buf_);
+      std::optional<Seconds> s = cal.EarliestStartInGroup(
+          CapacityIndex::Level::kSiteModel, site * topology_.num_models() + model, nodes_buf_, gpus,
+          d, earliest, limit, scratch_, &free_buf_);
       if (!s) return false;
       out->start = *s;
       out->nodes = nodes_buf_;
@@ -292,7 +326,8 @@ Decision Engine::Decide(const CompiledRequest& request, const Calendar& calendar
         const double needed = best_score - rest;  // what the start score must bring in
         if (needed > 0) {
           const double needed_start = start_weight_ > 0 ? needed / start_weight_ : 101;
-          if (needed_start > 100) {
+          // Ties go to the site found first, so a site must beat the best strictly.
+          if (needed_start >= 100 - 1e-9) {
             horizon = earliest - 1;  // cannot win at any start
           } else {
             const double max_delay =

@@ -286,4 +286,15 @@ double LeastFragmentationScore::Score(const CycleState& state, const Candidate& 
   return std::clamp(50.0 * (1.0 - candidate.fit.frag_delta / gpus), 0.0, 100.0);
 }
 
+double LeastFragmentationScore::Bound(const CycleState& state, SiteIndex site,
+                                      ModelIndex model) const {
+  if (state.compiled.scope != Scope::kNode) return 100;
+  int32_t largest = 0;
+  for (CellIndex c : state.topology.SiteModelCells(site, model)) {
+    largest = std::max(largest, state.topology.cell(c).max_node_gpus);
+  }
+  const double gpus = state.compiled.gpus;
+  return std::clamp(50.0 * (1.0 + (largest - gpus) / gpus), 0.0, 100.0);
+}
+
 }  // namespace straits::placement

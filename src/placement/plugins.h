@@ -225,6 +225,10 @@ class LeastFragmentationScore final : public ScorePlugin {
  public:
   std::string_view Name() const override { return "LeastFragmentation"; }
   double Score(const CycleState& state, const Candidate& candidate) const override;
+  // On one node, taking k of its f free GPUs removes at most the f - k others'
+  // fragmentation, so the score is at most 50 * (1 + (f - k) / k): exactly 50
+  // for requests of a whole node.
+  double Bound(const CycleState& state, SiteIndex site, ModelIndex model) const override;
 };
 
 }  // namespace straits::placement

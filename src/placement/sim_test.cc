@@ -190,6 +190,7 @@ TEST(SimulateRealTrace, OpenbDefaultOnItsOwnCluster) {
             8152u);
   SimOptions options;
   options.window_slack = 1.0;
+  options.run_baseline = false;
   Result<SimReport> report = Simulate(topo, *trace, options);
   ASSERT_TRUE(report.ok()) << report.status();
   EXPECT_GT(report->engine.acceptance, 0.9);

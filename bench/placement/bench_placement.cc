@@ -1,0 +1,114 @@
+// Placement micro- and macro-benchmarks (docs/benchmarks.md, ## Placement).
+//
+// Scale: 100,000 GPUs (12,500 nodes x 8, 400 pods, 20 sites), a calendar
+// pre-filled with a year of placements, lease requests of 8 to 1,024 GPUs with
+// flexible windows; p50/p99 latency of one decision and decisions per second on
+// one core.
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <memory>
+
+#include "placement/engine.h"
+#include "scale_fleet.h"
+
+namespace straits::placement::bench {
+namespace {
+
+constexpr int64_t kFill = 1'000'000;
+
+struct World {
+  Topology topology;
+  Calendar calendar;
+  FillStats fill;
+};
+
+const World& ScaleWorld() {
+  static const World* world = [] {
+    auto topo = Topology::Build(ScaleFleet());
+    auto* w = new World{std::move(topo).value(), Calendar(std::vector<int32_t>{}), {}};
+    w->calendar = Calendar(w->topology);
+    w->fill = FillYear(w->topology, w->calendar, kFill, 42);
+    size_t points = 0;
+    for (NodeIndex n = 0; n < w->topology.num_nodes(); ++n) points += w->calendar.Points(n).size();
+    std::fprintf(stderr,
+                 "scale fleet: %d nodes, %lld GPUs; calendar: %lld placements, %.0f GPU-hours "
+                 "(%.1f %% of the year), %zu change points, filled in %.1f s\n",
+                 w->topology.num_nodes(), static_cast<long long>(w->topology.total_gpus()),
+                 static_cast<long long>(w->fill.placements), w->fill.gpu_hours,
+                 100.0 * w->fill.gpu_hours / (static_cast<double>(w->topology.total_gpus()) * 8760),
+                 points, w->fill.seconds);
+    return w;
+  }();
+  return *world;
+}
+
+double Percentile(std::vector<double>& v, double p) {
+  std::sort(v.begin(), v.end());
+  const auto rank = static_cast<size_t>(std::ceil(p * static_cast<double>(v.size())));
+  return v[std::max<size_t>(rank, 1) - 1];
+}
+
+// One decision per iteration over a fixed request stream; reports p50/p99.
+void BM_Decide(benchmark::State& state, const char* profile, int32_t only_gpus) {
+  const World& world = ScaleWorld();
+  Engine engine(world.topology, MakeProfile(profile).value());
+  std::vector<Request> requests = RequestStream(world.topology, 2000, 7);
+  if (only_gpus > 0) {
+    for (Request& r : requests) {
+      r.gpus = only_gpus;
+      r.scope = only_gpus <= 8 ? Scope::kNode : only_gpus <= 256 ? Scope::kPod : Scope::kSite;
+    }
+  }
+  std::vector<CompiledRequest> compiled;
+  for (const Request& r : requests) compiled.push_back(CompileRequest(r, world.topology).value());
+  std::vector<double> latencies;
+  latencies.reserve(static_cast<size_t>(state.max_iterations));
+  size_t i = 0;
+  int64_t placed = 0;
+  const DecideOptions options{.now = {}, .explain = false, .reasons = false};
+  for (auto _ : state) {
+    const auto t0 = std::chrono::steady_clock::now();
+    Decision d = engine.Decide(compiled[i], world.calendar, options);
+    const auto t1 = std::chrono::steady_clock::now();
+    latencies.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
+    placed += d.placed() ? 1 : 0;
+    benchmark::DoNotOptimize(d);
+    i = (i + 1) % compiled.size();
+  }
+  double total = 0;
+  for (double l : latencies) total += l;
+  state.counters["placed_%"] =
+      100.0 * static_cast<double>(placed) / static_cast<double>(latencies.size());
+  state.counters["decisions_per_s"] = 1e6 * static_cast<double>(latencies.size()) / total;
+  state.counters["p50_us"] = Percentile(latencies, 0.50);
+  state.counters["p99_us"] = Percentile(latencies, 0.99);
+}
+BENCHMARK_CAPTURE(BM_Decide, mixed_fragmentation_aware, "fragmentation-aware", 0)
+    ->Unit(benchmark::kMicrosecond)
+    ->Iterations(4000);
+BENCHMARK_CAPTURE(BM_Decide, mixed_best_fit, "best-fit", 0)
+    ->Unit(benchmark::kMicrosecond)
+    ->Iterations(4000);
+BENCHMARK_CAPTURE(BM_Decide, mixed_first_fit, "first-fit", 0)
+    ->Unit(benchmark::kMicrosecond)
+    ->Iterations(4000);
+BENCHMARK_CAPTURE(BM_Decide, gpus_8, "fragmentation-aware", 8)
+    ->Unit(benchmark::kMicrosecond)
+    ->Iterations(2000);
+BENCHMARK_CAPTURE(BM_Decide, gpus_64, "fragmentation-aware", 64)
+    ->Unit(benchmark::kMicrosecond)
+    ->Iterations(2000);
+BENCHMARK_CAPTURE(BM_Decide, gpus_256, "fragmentation-aware", 256)
+    ->Unit(benchmark::kMicrosecond)
+    ->Iterations(2000);
+BENCHMARK_CAPTURE(BM_Decide, gpus_1024, "fragmentation-aware", 1024)
+    ->Unit(benchmark::kMicrosecond)
+    ->Iterations(2000);
+
+}  // namespace
+}  // namespace straits::placement::bench
+
+BENCHMARK_MAIN();

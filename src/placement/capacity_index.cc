@@ -1,0 +1,310 @@
+#include "placement/capacity_index.h"
+
+#include <algorithm>
+
+namespace straits::placement {
+
+template <typename T>
+void CapacityIndex::BucketTable<T>::Init(size_t width, std::vector<T> fresh) {
+  width_ = width;
+  entities_ = fresh.size() / width;
+  fresh_ = std::move(fresh);
+  data_.clear();
+  first_ = 0;
+  count_ = 0;
+}
+
+template <typename T>
+void CapacityIndex::BucketTable<T>::Cover(int64_t first, int64_t last, int64_t keep_from) {
+  if (entities_ == 0) return;
+  if (count_ > 0 && first >= first_ && last < first_ + count_) return;
+  // Grow by at least the current size (amortized doubling), keep what is still needed.
+  int64_t new_first = first, new_end = last + 1;
+  if (count_ > 0) {
+    const int64_t grow = std::max<int64_t>(count_, 64);
+    new_first = std::min(first_, first) < first_ ? std::min(first, first_ - grow) : first_;
+    new_end = std::max(first_ + count_, last + 1) > first_ + count_
+                  ? std::max(last + 1, first_ + count_ + grow)
+                  : first_ + count_;
+    new_first = std::max(new_first, std::min(keep_from, first));
+  } else {
+    new_end = std::max(new_end, first + 64);
+  }
+  const auto new_count = static_cast<size_t>(new_end - new_first);
+  std::vector<T> data(entities_ * new_count * width_);
+  for (size_t e = 0; e < entities_; ++e) {
+    T* row = &data[e * new_count * width_];
+    for (size_t b = 0; b < new_count; ++b) {
+      std::copy(fresh_.begin() + static_cast<ptrdiff_t>(e * width_),
+                fresh_.begin() + static_cast<ptrdiff_t>((e + 1) * width_), row + b * width_);
+    }
+    // Copy the buckets both ranges share.
+    const int64_t from = std::max(first_, new_first);
+    const int64_t to = std::min(first_ + count_, new_end);
+    for (int64_t b = from; b < to; ++b) {
+      std::copy(At(e, b), At(e, b) + width_, row + static_cast<size_t>(b - new_first) * width_);
+    }
+  }
+  data_ = std::move(data);
+  first_ = new_first;
+  count_ = static_cast<int64_t>(new_count);
+}
+
+CapacityIndex::CapacityIndex(const Topology& topology, Seconds bucket_width)
+    : bucket_width_(bucket_width), num_models_(topology.num_models()) {
+  const auto num_cells = static_cast<size_t>(topology.num_cells());
+  const size_t num_groups =
+      static_cast<size_t>(topology.num_sites()) * static_cast<size_t>(num_models_);
+  const auto num_nodes = static_cast<size_t>(topology.num_nodes());
+  node_cell_.resize(num_nodes);
+  for (NodeIndex n = 0; n < topology.num_nodes(); ++n) {
+    node_cell_[static_cast<size_t>(n)] = topology.node(n).cell;
+  }
+  node_capacity_ = topology.node_gpus();
+  cell_group_.resize(num_cells);
+  cell_capacity_.resize(num_cells);
+  cell_max_node_.resize(num_cells);
+  group_cells_.assign(num_groups, {});
+  group_capacity_.assign(num_groups, 0);
+  group_max_cell_capacity_.assign(num_groups, 0);
+  group_max_node_.assign(num_groups, 0);
+  node_levels_ = true;
+  for (CellIndex c = 0; c < topology.num_cells(); ++c) {
+    const CellInfo& cell = topology.cell(c);
+    const auto g = static_cast<size_t>(cell.site) * static_cast<size_t>(num_models_) +
+                   static_cast<size_t>(cell.model);
+    cell_group_[static_cast<size_t>(c)] = static_cast<int32_t>(g);
+    group_cells_[g].push_back(c);
+    cell_capacity_[static_cast<size_t>(c)] = cell.gpus;
+    cell_max_node_[static_cast<size_t>(c)] = cell.max_node_gpus;
+    group_capacity_[g] += cell.gpus;
+    group_max_cell_capacity_[g] = std::max(group_max_cell_capacity_[g], cell.gpus);
+    group_max_node_[g] = std::max(group_max_node_[g], cell.max_node_gpus);
+    if (cell.max_node_gpus > kMaxLevel || cell.end_node - cell.first_node > 255) {
+      node_levels_ = false;
+    }
+  }
+
+  // Fresh values: the full capacity.
+  std::vector<int32_t> cells(num_cells);
+  for (size_t c = 0; c < num_cells; ++c) cells[c] = static_cast<int32_t>(cell_capacity_[c]);
+  cell_sums_.Init(1, std::move(cells));
+  group_sums_.Init(1, group_capacity_);
+  std::vector<int32_t> max_cell(num_groups);
+  for (size_t g = 0; g < num_groups; ++g) {
+    max_cell[g] = static_cast<int32_t>(group_max_cell_capacity_[g]);
+  }
+  group_max_.Init(1, std::move(max_cell));
+  if (node_levels_) {
+    std::vector<uint8_t> node_free(num_nodes);
+    std::vector<uint8_t> cell_hist(num_cells * kLevels, 0);
+    std::vector<uint16_t> group_hist(num_groups * kLevels, 0);
+    for (size_t n = 0; n < num_nodes; ++n) {
+      const auto cap = static_cast<size_t>(node_capacity_[n]);
+      const auto cell = static_cast<size_t>(node_cell_[n]);
+      node_free[n] = static_cast<uint8_t>(cap);
+      ++cell_hist[cell * kLevels + cap];
+      ++group_hist[static_cast<size_t>(cell_group_[cell]) * kLevels + cap];
+    }
+    node_free_.Init(1, std::move(node_free));
+    cell_hist_.Init(kLevels, std::move(cell_hist));
+    group_hist_.Init(kLevels, std::move(group_hist));
+    std::vector<uint8_t> cell_max(num_cells), group_max(num_groups);
+    for (size_t c = 0; c < num_cells; ++c) cell_max[c] = static_cast<uint8_t>(cell_max_node_[c]);
+    for (size_t g = 0; g < num_groups; ++g) {
+      group_max[g] = static_cast<uint8_t>(group_max_node_[g]);
+    }
+    cell_node_max_.Init(1, std::move(cell_max));
+    group_node_max_.Init(1, std::move(group_max));
+  }
+}
+
+template <typename T>
+int32_t CapacityIndex::HighestLevel(const T* histogram) {
+  for (auto level = static_cast<int32_t>(kLevels) - 1; level > 0; --level) {
+    if (histogram[level] != 0) return level;
+  }
+  return 0;
+}
+
+void CapacityIndex::Cover(int64_t first, int64_t last) {
+  if (count_ > 0 && first >= first_ && last < first_ + count_) return;
+  cell_sums_.Cover(first, last, keep_from_);
+  group_sums_.Cover(first, last, keep_from_);
+  group_max_.Cover(first, last, keep_from_);
+  if (node_levels_) {
+    node_free_.Cover(first, last, keep_from_);
+    cell_hist_.Cover(first, last, keep_from_);
+    group_hist_.Cover(first, last, keep_from_);
+    cell_node_max_.Cover(first, last, keep_from_);
+    group_node_max_.Cover(first, last, keep_from_);
+  }
+  // All tables grow alike; remember the range they share.
+  first_ = count_ == 0 ? first : std::min(first_, first);
+  const int64_t end = std::max(count_ == 0 ? last + 1 : first_ + count_, last + 1);
+  first_ = std::max(first_, std::min(keep_from_, first));
+  count_ = end - first_;
+}
+
+void CapacityIndex::AddToBucket(NodeIndex node, int64_t bucket, int32_t delta) {
+  if (!enabled() || delta == 0) return;
+  AddToBuckets(node, bucket, bucket, delta);
+}
+
+void CapacityIndex::AddToBuckets(NodeIndex node, int64_t first, int64_t last, int32_t delta) {
+  if (!enabled() || delta == 0 || first > last) return;
+  Cover(first, last);
+  const auto n = static_cast<size_t>(node);
+  const auto cell = static_cast<size_t>(node_cell_[n]);
+  const auto group = static_cast<size_t>(cell_group_[cell]);
+  int32_t* cell_sum = cell_sums_.At(cell, first);
+  int64_t* group_sum = group_sums_.At(group, first);
+  int32_t* group_max = group_max_.At(group, first);
+  const bool exact_max = last - first < kExactMaxBuckets;
+  for (int64_t b = first; b <= last; ++b) {
+    const auto i = static_cast<size_t>(b - first);
+    cell_sum[i] += delta;
+    group_sum[i] += delta;
+    if (cell_sum[i] > group_max[i]) {
+      group_max[i] = cell_sum[i];
+    } else if (delta < 0 && cell_sum[i] - delta == group_max[i] && exact_max) {
+      int32_t max = 0;
+      for (CellIndex c : group_cells_[group]) {
+        max = std::max(max, *cell_sums_.At(static_cast<size_t>(c), b));
+      }
+      group_max[i] = max;
+    }
+  }
+  if (!node_levels_) return;
+  uint8_t* node_free = node_free_.At(n, first);
+  uint8_t* cell_hist = cell_hist_.At(cell, first);
+  uint16_t* group_hist = group_hist_.At(group, first);
+  uint8_t* cell_max = cell_node_max_.At(cell, first);
+  uint8_t* group_max_node = group_node_max_.At(group, first);
+  // Keeps `max` the highest level with a nonzero count after one node moved
+  // from `before` to `after`.
+  auto update_max = [](uint8_t& max, const auto* hist, size_t before, size_t after) {
+    if (after > max) {
+      max = static_cast<uint8_t>(after);
+    } else if (before == max && hist[before] == 0) {
+      max = static_cast<uint8_t>(HighestLevel(hist));
+    }
+  };
+  for (int64_t b = first; b <= last; ++b) {
+    const auto i = static_cast<size_t>(b - first);
+    const auto before = static_cast<size_t>(node_free[i]);
+    const auto after = static_cast<size_t>(static_cast<int32_t>(node_free[i]) + delta);
+    node_free[i] = static_cast<uint8_t>(after);
+    uint8_t* ch = &cell_hist[i * kLevels];
+    --ch[before];
+    ++ch[after];
+    update_max(cell_max[i], ch, before, after);
+    uint16_t* gh = &group_hist[i * kLevels];
+    --gh[before];
+    ++gh[after];
+    update_max(group_max_node[i], gh, before, after);
+  }
+}
+
+int64_t CapacityIndex::Bound(Level level, int32_t group, int64_t bucket) const {
+  const auto g = static_cast<size_t>(group);
+  const bool stored = count_ > 0 && bucket >= first_ && bucket < first_ + count_;
+  switch (level) {
+    case Level::kCell:
+      return stored ? *cell_sums_.At(g, bucket) : cell_capacity_[g];
+    case Level::kSiteModel:
+      return stored ? *group_sums_.At(g, bucket) : group_capacity_[g];
+    case Level::kSiteModelPod:
+      return stored ? *group_max_.At(g, bucket) : group_max_cell_capacity_[g];
+    case Level::kNode:
+      return stored && node_levels_ ? *node_free_.At(g, bucket) : node_capacity_[g];
+    case Level::kCellNode:
+      return stored && node_levels_ ? *cell_node_max_.At(g, bucket) : cell_max_node_[g];
+    case Level::kSiteModelNode:
+      return stored && node_levels_ ? *group_node_max_.At(g, bucket) : group_max_node_[g];
+  }
+  return 0;
+}
+
+std::optional<std::pair<Seconds, Seconds>> CapacityIndex::NextPossible(Level level, int32_t group,
+                                                                       int64_t gpus,
+                                                                       Seconds duration,
+                                                                       Seconds earliest,
+                                                                       Seconds latest) const {
+  if (earliest > latest) return std::nullopt;
+  if (!enabled()) return std::make_pair(earliest, latest);
+  const auto g = static_cast<size_t>(group);
+  const bool stored = count_ > 0;
+  switch (level) {
+    case Level::kCell:
+      return NextPossibleIn(stored ? cell_sums_.At(g, first_) : nullptr, cell_capacity_[g], gpus,
+                            duration, earliest, latest);
+    case Level::kSiteModel:
+      return NextPossibleIn(stored ? group_sums_.At(g, first_) : nullptr, group_capacity_[g], gpus,
+                            duration, earliest, latest);
+    case Level::kSiteModelPod:
+      return NextPossibleIn(stored ? group_max_.At(g, first_) : nullptr,
+                            group_max_cell_capacity_[g], gpus, duration, earliest, latest);
+    case Level::kNode:
+      return NextPossibleIn(stored && node_levels_ ? node_free_.At(g, first_) : nullptr,
+                            node_capacity_[g], gpus, duration, earliest, latest);
+    case Level::kCellNode:
+      return NextPossibleIn(stored && node_levels_ ? cell_node_max_.At(g, first_) : nullptr,
+                            cell_max_node_[g], gpus, duration, earliest, latest);
+    case Level::kSiteModelNode:
+      return NextPossibleIn(stored && node_levels_ ? group_node_max_.At(g, first_) : nullptr,
+                            group_max_node_[g], gpus, duration, earliest, latest);
+  }
+  return std::nullopt;
+}
+
+template <typename T>
+std::optional<std::pair<Seconds, Seconds>> CapacityIndex::NextPossibleIn(
+    const T* series, int64_t capacity, int64_t gpus, Seconds duration, Seconds earliest,
+    Seconds latest) const {
+  // Buckets outside the stored range hold the full capacity: they block only
+  // when the group is too small altogether.
+  if (capacity < gpus) return std::nullopt;
+  const int64_t lo = series == nullptr ? 0 : first_;
+  const int64_t hi = series == nullptr ? 0 : first_ + count_;  // stored: [lo, hi)
+  // Last bucket in [from, to] (clipped to the stored range) whose bound is
+  // below `gpus`, or nullopt. Scans right to left: a busy window is usually
+  // rejected by its last buckets.
+  auto last_blocking = [&](int64_t from, int64_t to) -> std::optional<int64_t> {
+    const int64_t stop = std::max(from, lo);
+    for (int64_t b = std::min(to, hi - 1); b >= stop; --b) {
+      if (static_cast<int64_t>(series[b - lo]) < gpus) return b;
+    }
+    return std::nullopt;
+  };
+  int64_t p = BucketOf(earliest);
+  const int64_t last_p = BucketOf(latest);
+  int64_t clear_until = p - 1;  // buckets [p, clear_until] are known not to block
+  while (p <= last_p) {
+    const Seconds s = std::max(BucketStart(p), earliest);
+    if (p >= hi) return std::make_pair(s, latest);
+    const int64_t q = BucketOf(s + duration - 1);  // the window's last bucket
+    const std::optional<int64_t> block = last_blocking(std::max(clear_until + 1, p), q);
+    clear_until = std::max(clear_until, q);
+    if (block) {
+      p = *block + 1;
+      continue;
+    }
+    // Possible from s on, until the window would reach a blocking bucket (no
+    // need to look past the last bucket a window starting by `latest` reaches).
+    const int64_t horizon = std::min(hi, BucketOf(latest + duration - 1) + 1);
+    int64_t b = std::max(q + 1, lo);
+    while (b < horizon && static_cast<int64_t>(series[b - lo]) >= gpus) ++b;
+    if (b >= horizon) return std::make_pair(s, latest);
+    return std::make_pair(s, std::min(latest, BucketStart(b) - duration));
+  }
+  return std::nullopt;
+}
+
+void CapacityIndex::ForgetBefore(Seconds t) {
+  // Buckets before t are never asked for again; the tables drop them the next
+  // time they grow.
+  if (enabled()) keep_from_ = std::max(keep_from_, BucketOf(t));
+}
+
+}  // namespace straits::placement

@@ -1,0 +1,200 @@
+#include "placement/capacity_index.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "placement/calendar.h"
+
+namespace straits::placement {
+namespace {
+
+// Two sites; site 0 has two pods of three 8-GPU nodes, site 1 one pod of two
+// 4-GPU nodes.
+Topology SmallFleet() {
+  FleetSpec spec;
+  spec.models = {ModelSpec{.id = *ModelId::Parse("m"), .vendor = "v", .tpp = 1, .memory_gb = 1}};
+  int n = 0;
+  auto pod = [&](const char* id, int nodes, int32_t gpus) {
+    PodSpec p{.id = *PodId::Parse(id), .nodes = {}};
+    for (int i = 0; i < nodes; ++i) {
+      p.nodes.push_back({*NodeId::Parse("n" + std::to_string(n++)), *ModelId::Parse("m"), gpus});
+    }
+    return p;
+  };
+  spec.sites.push_back(SiteSpec{.id = *SiteId::Parse("a"),
+                                .country = {},
+                                .pods = {pod("a0", 3, 8), pod("a1", 3, 8)},
+                                .prices = {}});
+  spec.sites.push_back(
+      SiteSpec{.id = *SiteId::Parse("b"), .country = {}, .pods = {pod("b0", 2, 4)}, .prices = {}});
+  return *Topology::Build(spec);
+}
+
+Interval Iv(Seconds s, Seconds e) {
+  return *Interval::Make(Instant::FromUnixSeconds(s), Instant::FromUnixSeconds(e));
+}
+
+// The index's bounds must equal the sums of each node's most-free count per
+// bucket, recomputed from scratch, after any mix of reserve, release and shrink.
+TEST(CapacityIndex, BoundsMatchARecount) {
+  const Topology topo = SmallFleet();
+  constexpr Seconds kWidth = 10;
+  Calendar cal(topo, kWidth);
+  ASSERT_TRUE(cal.index().has_node_levels());
+  std::mt19937_64 rng(3);
+  auto uniform = [&rng](int64_t lo, int64_t hi) {
+    return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
+  };
+  std::vector<ReservationId> live;
+  for (int op = 0; op < 3000; ++op) {
+    if (live.empty() || uniform(0, 2) > 0) {
+      const Seconds s = uniform(-50, 400);
+      const Seconds e = s + uniform(1, 60);
+      const auto node = static_cast<NodeIndex>(uniform(0, topo.num_nodes() - 1));
+      Allocation a[] = {{node, static_cast<int32_t>(uniform(1, topo.node(node).gpus))}};
+      if (cal.Reserve(static_cast<ReservationId>(op + 1), Iv(s, e), a).ok()) {
+        live.push_back(static_cast<ReservationId>(op + 1));
+      }
+    } else {
+      const auto pick = static_cast<size_t>(uniform(0, static_cast<int64_t>(live.size()) - 1));
+      const Booking* b = cal.Find(live[pick]);
+      if (uniform(0, 1) == 0 && b->end - b->start > 1) {
+        ASSERT_TRUE(
+            cal.Shrink(live[pick], Instant::FromUnixSeconds(uniform(b->start + 1, b->end - 1)))
+                .ok());
+      } else {
+        cal.Unreserve(live[pick]);
+        live[pick] = live.back();
+        live.pop_back();
+      }
+    }
+    if (op % 100 != 0) continue;
+    const CapacityIndex& index = cal.index();
+    for (int64_t bucket = -8; bucket < 50; ++bucket) {
+      const Seconds from = bucket * kWidth, to = from + kWidth;
+      auto node_free = [&](NodeIndex n) {
+        int32_t min_used = cal.UsedAt(n, from);
+        for (Seconds t = from; t < to; ++t) min_used = std::min(min_used, cal.UsedAt(n, t));
+        return cal.capacity(n) - min_used;
+      };
+      for (SiteIndex site = 0; site < topo.num_sites(); ++site) {
+        int64_t site_sum = 0, max_cell = 0;
+        for (CellIndex c : topo.SiteModelCells(site, 0)) {
+          int64_t cell_sum = 0;
+          for (NodeIndex n = topo.cell(c).first_node; n < topo.cell(c).end_node; ++n) {
+            cell_sum += node_free(n);
+          }
+          ASSERT_EQ(index.Bound(CapacityIndex::Level::kCell, c, bucket), cell_sum)
+              << "op " << op << " cell " << c << " bucket " << bucket;
+          site_sum += cell_sum;
+          max_cell = std::max(max_cell, cell_sum);
+        }
+        ASSERT_EQ(index.Bound(CapacityIndex::Level::kSiteModel, site, bucket), site_sum);
+        int32_t site_node_max = 0;
+        for (NodeIndex n = topo.site(site).first_node; n < topo.site(site).end_node; ++n) {
+          ASSERT_EQ(index.Bound(CapacityIndex::Level::kNode, n, bucket), node_free(n));
+          site_node_max = std::max(site_node_max, node_free(n));
+        }
+        ASSERT_EQ(index.Bound(CapacityIndex::Level::kSiteModelNode, site, bucket), site_node_max);
+        for (CellIndex c : topo.SiteModelCells(site, 0)) {
+          int32_t cell_node_max = 0;
+          for (NodeIndex n = topo.cell(c).first_node; n < topo.cell(c).end_node; ++n) {
+            cell_node_max = std::max(cell_node_max, node_free(n));
+          }
+          ASSERT_EQ(index.Bound(CapacityIndex::Level::kCellNode, c, bucket), cell_node_max);
+        }
+        // An upper bound, exact while bookings are short.
+        ASSERT_GE(index.Bound(CapacityIndex::Level::kSiteModelPod, site, bucket), max_cell);
+        ASSERT_EQ(index.Bound(CapacityIndex::Level::kSiteModelPod, site, bucket), max_cell);
+      }
+    }
+  }
+}
+
+// After the calendar forgets its past, the bounds stay exact for buckets wholly
+// after the horizon and remain upper bounds for the bucket holding it.
+TEST(CapacityIndex, StaysValidWhenThePastIsForgotten) {
+  const Topology topo = SmallFleet();
+  constexpr Seconds kWidth = 10;
+  Calendar cal(topo, kWidth);
+  std::mt19937_64 rng(9);
+  auto uniform = [&rng](int64_t lo, int64_t hi) {
+    return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
+  };
+  Seconds now = 0;
+  for (int op = 0; op < 4000; ++op) {
+    if (op % 50 == 0) {
+      now += uniform(0, 25);
+      cal.ForgetBefore(now);
+    }
+    const Seconds s = now + uniform(0, 300);
+    const auto node = static_cast<NodeIndex>(uniform(0, topo.num_nodes() - 1));
+    Allocation a[] = {{node, static_cast<int32_t>(uniform(1, topo.node(node).gpus))}};
+    (void)cal.Reserve(static_cast<ReservationId>(op + 1), Iv(s, s + uniform(1, 200)), a);
+    if (uniform(0, 3) == 0) cal.Unreserve(static_cast<ReservationId>(uniform(1, op + 1)));
+    if (op % 97 != 0) continue;
+    for (int64_t bucket = now / kWidth; bucket < now / kWidth + 60; ++bucket) {
+      const Seconds from = std::max(bucket * kWidth, now), to = bucket * kWidth + kWidth;
+      for (CellIndex c = 0; c < topo.num_cells(); ++c) {
+        int64_t sum = 0;
+        for (NodeIndex n = topo.cell(c).first_node; n < topo.cell(c).end_node; ++n) {
+          int32_t min_used = cal.UsedAt(n, from);
+          for (Seconds t = from; t < to; ++t) min_used = std::min(min_used, cal.UsedAt(n, t));
+          sum += cal.capacity(n) - min_used;
+        }
+        const int64_t bound = cal.index().Bound(CapacityIndex::Level::kCell, c, bucket);
+        if (bucket * kWidth >= now) {
+          ASSERT_EQ(bound, sum) << "op " << op << " bucket " << bucket;
+        } else {
+          ASSERT_GE(bound, sum) << "op " << op << " bucket " << bucket;
+        }
+      }
+    }
+  }
+}
+
+// Searching through the index finds exactly what the plain sweep finds.
+TEST(CapacityIndex, IndexedSearchEqualsPlainSearch) {
+  const Topology topo = SmallFleet();
+  std::mt19937_64 rng(5);
+  auto uniform = [&rng](int64_t lo, int64_t hi) {
+    return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
+  };
+  SearchScratch scratch;
+  int found = 0, none = 0;
+  for (int instance = 0; instance < 40; ++instance) {
+    Calendar cal(topo, uniform(1, 40));
+    for (int r = 0; r < 60; ++r) {
+      const Seconds s = uniform(0, 500);
+      const auto node = static_cast<NodeIndex>(uniform(0, topo.num_nodes() - 1));
+      Allocation a[] = {{node, static_cast<int32_t>(uniform(1, topo.node(node).gpus))}};
+      (void)cal.Reserve(static_cast<ReservationId>(r + 1), Iv(s, s + uniform(1, 120)), a);
+    }
+    for (int q = 0; q < 50; ++q) {
+      const auto gpus = static_cast<int32_t>(uniform(1, 40));
+      const Seconds d = uniform(1, 100);
+      const Seconds es = uniform(-20, 500);
+      const Seconds ls = es + uniform(0, 300);
+      // A cell, and site 0 as a whole.
+      const auto cell = static_cast<CellIndex>(uniform(0, topo.num_cells() - 1));
+      std::span<const NodeIndex> cell_nodes =
+          topo.NodeSpan(topo.cell(cell).first_node, topo.cell(cell).end_node);
+      EXPECT_EQ(cal.EarliestStartInGroup(CapacityIndex::Level::kCell, cell, cell_nodes, gpus, d, es,
+                                         ls, scratch),
+                cal.EarliestStart(cell_nodes, gpus, d, es, ls, scratch));
+      std::span<const NodeIndex> site_nodes =
+          topo.NodeSpan(topo.site(0).first_node, topo.site(0).end_node);
+      const auto plain = cal.EarliestStart(site_nodes, gpus, d, es, ls, scratch);
+      EXPECT_EQ(cal.EarliestStartInGroup(CapacityIndex::Level::kSiteModel, 0, site_nodes, gpus, d,
+                                         es, ls, scratch),
+                plain);
+      (plain ? found : none)++;
+    }
+  }
+  EXPECT_GT(found, 300);
+  EXPECT_GT(none, 300);
+}
+
+}  // namespace
+}  // namespace straits::placement
