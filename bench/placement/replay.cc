@@ -17,6 +17,7 @@
 #include "catalog/shipped.h"
 #include "fleet/fleet_file.h"
 #include "placement/fleet_input.h"
+#include "placement/lp_bound.h"
 #include "placement/sim.h"
 #include "placement/trace.h"
 
@@ -57,7 +58,7 @@ int Run(int argc, char** argv) {
   std::vector<std::string> trace_paths;
   std::vector<std::string> strategies = {std::string(kDefaultProfile)};
   std::optional<double> slack;
-  bool json = false, no_baseline = false;
+  bool json = false, no_baseline = false, lp = false;
   std::string mode_name = "replay";
   auto* fleet_opt =
       app.add_option("--fleet", fleet_path, "fleet file (TOML, docs/fleet-format.md)");
@@ -70,6 +71,7 @@ int Run(int argc, char** argv) {
   app.add_option("--mode", mode_name, "replay (as it happened) or fill (FGD packing)");
   app.add_flag("--json", json, "one JSON report per strategy");
   app.add_flag("--no-baseline", no_baseline, "skip the Slurm-like baseline");
+  app.add_flag("--lp-bound", lp, "compute the LP upper bound on accepted GPU-hours");
   CLI11_PARSE(app, argc, argv);
 
   Result<TraceFormat> format = ParseTraceFormat(format_name);
@@ -102,6 +104,28 @@ int Run(int argc, char** argv) {
     traces.push_back(std::move(t).value());
   }
   const Trace trace = MergeTraces(std::move(traces));
+  std::optional<double> bound;
+  if (lp) {
+    SimOptions options;
+    options.window_slack = slack;
+    options.mode = *mode;
+    const auto started = std::chrono::steady_clock::now();
+    Result<LpBound> b =
+        UpperBoundGpuHours(*topo, MakeTraceRequests(trace, *topo, options).requests);
+    if (!b.ok()) {
+      std::cerr << "LP bound: " << b.status() << "\n";
+    } else {
+      bound = b->gpu_hours;
+      std::fprintf(
+          stderr,
+          "LP bound: %.0f of %.0f GPU-hours requested (%lld pools, slot %lld s, %lld "
+          "variables, %lld rows, %lld nonzeros) in %.1f s\n",
+          b->gpu_hours, b->requested_gpu_hours, static_cast<long long>(b->pools),
+          static_cast<long long>(b->slot), static_cast<long long>(b->variables),
+          static_cast<long long>(b->constraints), static_cast<long long>(b->nonzeros),
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    }
+  }
   bool baseline_done = no_baseline;
   for (const std::string& strategy : strategies) {
     SimOptions options;
@@ -129,6 +153,7 @@ int Run(int argc, char** argv) {
       return 2;
     }
     baseline_done = true;
+    report->lp_bound_gpu_hours = bound;
     if (json) {
       std::cout << ReportJson(*report) << "\n";
     } else {
