@@ -886,6 +886,18 @@ Result<SiteCalendar> LeaseService::Calendar(const SiteId& site, Instant from, In
   return out;
 }
 
+Result<lease_store::AuditVerification> LeaseService::VerifyAudit(const Actor& actor) {
+  if (actor.tenant()) return PermissionDenied("the audit trail is for compliance officers");
+  return deps_.leases.VerifyAudit();
+}
+
+Status LeaseService::ExportAudit(std::optional<Instant> from, std::optional<Instant> to,
+                                 const std::function<bool(const lease_store::AuditEntry&)>& visit,
+                                 const Actor& actor) {
+  if (actor.tenant()) return PermissionDenied("the audit trail is for compliance officers");
+  return deps_.leases.ListAudit(from, to, visit);
+}
+
 // ---- Clock ----
 
 Result<std::vector<LeaseWrite>> LeaseService::DueWrites(const World& w, const Lease& lease,

@@ -209,6 +209,13 @@ class LeaseService {
   // changes, and re-evaluates when organizations changed. Returns the number
   // of leases moved.
   Result<int> Tick();
+  // The audit trail (compliance officer): verify the hash chain, or walk the
+  // entries with from <= at < to.
+  Result<lease_store::AuditVerification> VerifyAudit(const Actor& actor);
+  Status ExportAudit(std::optional<Instant> from, std::optional<Instant> to,
+                     const std::function<bool(const lease_store::AuditEntry&)>& visit,
+                     const Actor& actor);
+
   // Re-evaluates every scheduled and active lease now; stricter verdicts hold them.
   Result<ReevaluationReport> Reevaluate(const std::string& why, const Actor& actor);
 
