@@ -68,6 +68,7 @@ class Engine {
   Engine& operator=(const Engine&) = delete;
 
   const Profile& profile() const { return profile_; }
+  const Topology& topology() const { return topology_; }
   const WorkloadMix& mix() const { return mix_; }
   void set_mix(WorkloadMix mix) { mix_ = std::move(mix); }
 
