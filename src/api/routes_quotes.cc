@@ -61,6 +61,7 @@ RouteFamily QuotesRoutes() {
       "time_to_train_hours": {"type": "integer"},
       "start": {"type": ["string", "null"]}, "end": {"type": ["string", "null"]},
       "price_per_gpu_hour": {"type": ["string", "null"]}, "total": {"type": ["string", "null"]},
+      "total_usd": {"type": ["string", "null"], "description": "The total at today's FX rates."},
       "verdict": {"enum": ["allowed", "conditions", "license_required", "prohibited"]},
       "reasons": {"type": "array", "items": {"type": "string"}},
       "available": {"type": "boolean"}, "unavailable": {"type": ["string", "null"]}}},

@@ -190,7 +190,7 @@ Status Reconcile(const GlobalOptions& options, const ReportFlags& flags) {
     table.AddRow(std::move(totals));
     table.Print(stdout);
     for (const billing::ReconciliationRow& row : period.rows) {
-      if (row.key == "unknown" || row.total_minor == 0) continue;
+      if (row.key == "unknown" || row.other_share == 0) continue;
       std::printf("  %s: %s %s, %s %s\n", period.period.c_str(), RowPhrase(rows), row.key.c_str(),
                   Percent(row.other_share).c_str(), ElsewherePhrase(cols));
     }

@@ -237,7 +237,7 @@ void SortOptions(std::vector<QuoteOption>& options, QuoteOrder order) {
     return o.end ? o.end->unix_seconds() : std::numeric_limits<int64_t>::max();
   };
   auto key_price = [](const QuoteOption& o) {
-    return o.total ? o.total->minor_units() : std::numeric_limits<int64_t>::max();
+    return o.total_usd ? o.total_usd->minor_units() : std::numeric_limits<int64_t>::max();
   };
   std::stable_sort(options.begin(), options.end(), [&](const QuoteOption& a, const QuoteOption& b) {
     if (a.available() != b.available()) return a.available();
@@ -271,6 +271,7 @@ json::object QuoteResultToJson(const QuoteResult& result) {
     opt["price_per_gpu_hour"] =
         o.price_per_gpu_hour ? json::value(o.price_per_gpu_hour->ToString()) : json::value(nullptr);
     opt["total"] = o.total ? json::value(o.total->ToString()) : json::value(nullptr);
+    opt["total_usd"] = o.total_usd ? json::value(o.total_usd->ToString()) : json::value(nullptr);
     json::array reasons;
     for (const std::string& r : o.reasons) reasons.emplace_back(r);
     opt["reasons"] = std::move(reasons);

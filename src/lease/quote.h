@@ -106,7 +106,8 @@ struct QuoteOption {
   std::optional<Instant> start;  // earliest start found; none when it cannot be placed
   std::optional<Instant> end;
   std::optional<Money> price_per_gpu_hour;
-  std::optional<Money> total;
+  std::optional<Money> total;      // in the site's currency
+  std::optional<Money> total_usd;  // converted at today's rates, for comparing sites
   policy::Verdict verdict = policy::Verdict::kAllowed;
   std::vector<std::string> reasons;  // rules that fired, with regime and citation
   // Why the option cannot be leased as asked (capacity, deadline, price, verdict); empty if it can.
@@ -121,8 +122,8 @@ struct QuoteResult {
   std::vector<QuoteOption> options;  // available first, in the requested order
 };
 
-// Sorts: available options first; then by end (soonest) or total (cheapest,
-// unpriced last); ties by site and model.
+// Sorts: available options first; then by end (soonest) or total in USD
+// (cheapest, unpriced last); ties by site and model.
 void SortOptions(std::vector<QuoteOption>& options, QuoteOrder order);
 
 boost::json::object QuoteResultToJson(const QuoteResult& result);

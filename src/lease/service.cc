@@ -165,7 +165,8 @@ std::shared_ptr<const World> LeaseService::world() {
 Status LeaseService::LoadWorld() {
   STRAITS_ASSIGN_OR_RETURN(
       std::shared_ptr<const World> loaded,
-      lease::LoadWorld(deps_.store, deps_.catalog, deps_.policy, deps_.rates, deps_.clock.Now()));
+      lease::LoadWorld(deps_.store, deps_.catalog, deps_.policy, deps_.rates, deps_.fx,
+                       deps_.clock.Now()));
   std::lock_guard<std::mutex> lock(world_mu_);
   if (world_ && world_->org_fingerprint != loaded->org_fingerprint) screener_.Clear();
   world_ = std::move(loaded);
@@ -539,7 +540,11 @@ Result<Outcome> LeaseService::RequestOnce(const LeaseSpec& spec, const Actor& ac
   }
   std::sort(p.allocations.begin(), p.allocations.end(),
             [](const NodeAllocation& a, const NodeAllocation& b) { return a.node < b.node; });
-  p.price_per_gpu_hour = placed.price_per_gpu_hour;
+  // The rate card's own price (in the site's currency) on the start date.
+  if (deps_.rates) {
+    Result<const billing::RateCardEntry*> entry = deps_.rates->Find(p.site, p.model, p.start);
+    if (entry.ok()) p.price_per_gpu_hour = (*entry)->price_per_gpu_hour;
+  }
   lease.placement = std::move(p);
 
   // The decision that counts is the one on the placed start.

@@ -108,6 +108,9 @@ struct ServiceDeps {
   // Prices per site and model (billing/rate_card.h); null: no prices, so a
   // price cap excludes every site.
   const billing::RateCards* rates = nullptr;
+  // Converts rate-card prices into USD, the currency placement compares
+  // prices and caps in; null: only USD prices count.
+  const billing::FxTable* fx = nullptr;
   // Model utilization factors for quotes (lease/quote.h).
   const UtilizationTable* utilization = nullptr;
 };

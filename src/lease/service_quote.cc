@@ -204,6 +204,7 @@ Result<QuoteResult> LeaseService::Quote(const QuoteRequest& request, const Actor
                       : Result<billing::Quote>(term.status());
         if (priced.ok()) {
           option.total = priced->total;
+          option.total_usd = PriceInUsd(priced->total, deps_.fx, now);
           if (!priced->segments.empty()) option.price_per_gpu_hour = priced->segments[0].unit_price;
         }
       }

@@ -82,9 +82,19 @@ policy::Party World::PartyOf(const fleet::Organization& org) const {
   return party;
 }
 
+std::optional<Money> PriceInUsd(const Money& price, const billing::FxTable* fx, Instant now) {
+  static const Currency kUsd = *Currency::Parse("USD");
+  if (price.currency() == kUsd) return price;
+  if (!fx) return std::nullopt;
+  Result<Money> usd = fx->Convert(price, kUsd, now, nullptr, Duration::Days(366));
+  if (!usd.ok()) return std::nullopt;
+  return *usd;
+}
+
 Result<std::shared_ptr<const World>> LoadWorld(store::Store& store, const catalog::Catalog& catalog,
                                                const policy::Engine& policy,
-                                               const billing::RateCards* rates, Instant now) {
+                                               const billing::RateCards* rates,
+                                               const billing::FxTable* fx, Instant now) {
   STRAITS_ASSIGN_OR_RETURN(Loaded loaded, Load(store));
   fleet::Fleet f;
   f.organizations = loaded.orgs;
@@ -96,14 +106,12 @@ Result<std::shared_ptr<const World>> LoadWorld(store::Store& store, const catalo
   f.nodes = loaded.nodes;
   STRAITS_ASSIGN_OR_RETURN(placement::FleetSpec spec, placement::FleetSpecFromFleet(f, catalog));
   if (rates) {
-    std::optional<Currency> currency;
     for (placement::SiteSpec& site : spec.sites) {
       for (const placement::ModelSpec& model : spec.models) {
         Result<const billing::RateCardEntry*> entry = rates->Find(site.id, model.id, now);
         if (!entry.ok()) continue;
-        const Money& price = (*entry)->price_per_gpu_hour;
-        if (!currency) currency = price.currency();
-        if (price.currency() == *currency) site.prices.push_back({model.id, price});
+        std::optional<Money> usd = PriceInUsd((*entry)->price_per_gpu_hour, fx, now);
+        if (usd) site.prices.push_back({model.id, *usd});
       }
     }
   }

@@ -15,6 +15,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "billing/fx.h"
 #include "billing/rate_card.h"
 #include "catalog/catalog.h"
 #include "core/status.h"
@@ -45,12 +46,19 @@ struct World {
   policy::Party PartyOf(const fleet::Organization& org) const;
 };
 
-// Loads the fleet and organizations. Prices per site and model are those of
-// `rates` in force at `now` (in one currency: entries in another currency than
-// the first one found are left out, since placement compares prices directly).
+// Loads the fleet and organizations. Placement compares prices in one
+// currency, so the price of each site and model is that of `rates` in force at
+// `now`, converted into USD with `fx` at `now` (rates up to a year old are
+// accepted: the figure only ranks sites and checks caps, it bills nothing).
+// Prices that cannot be converted (no fx, no rate) are left out: such a site
+// never passes a price cap.
 Result<std::shared_ptr<const World>> LoadWorld(store::Store& store, const catalog::Catalog& catalog,
                                                const policy::Engine& policy,
-                                               const billing::RateCards* rates, Instant now);
+                                               const billing::RateCards* rates,
+                                               const billing::FxTable* fx, Instant now);
+
+// `price` in USD at `now` via `fx` (see LoadWorld); nullopt when it cannot be converted.
+std::optional<Money> PriceInUsd(const Money& price, const billing::FxTable* fx, Instant now);
 
 // {fleet, organizations} fingerprints as LoadWorld would compute them.
 Result<std::pair<std::string, std::string>> WorldFingerprints(store::Store& store);

@@ -271,6 +271,26 @@ std::optional<Seconds> Calendar::EarliestStartInGroup(CapacityIndex::Level level
                                                       Seconds earliest, Seconds latest_start,
                                                       SearchScratch& scratch,
                                                       std::vector<int32_t>* free_out) const {
+  // Whole sites: first the coarse site bound, then, inside the runs it allows,
+  // the node-by-node bound, and the exact sweep only inside what is left.
+  if (level == CapacityIndex::Level::kSiteModel && index_.has_node_levels()) {
+    Seconds from = earliest;
+    while (from <= latest_start) {
+      std::optional<std::pair<Seconds, Seconds>> coarse =
+          index_.NextPossible(level, group, gpus, duration, from, latest_start);
+      if (!coarse) return std::nullopt;
+      scratch.runs_.clear();
+      index_.NodeSumRuns(nodes, gpus, duration, coarse->first, coarse->second, scratch.sums_,
+                         scratch.runs_);
+      for (const auto& [run_from, run_to] : scratch.runs_) {
+        std::optional<Seconds> s =
+            EarliestStart(nodes, gpus, duration, run_from, run_to, scratch, free_out);
+        if (s) return s;
+      }
+      from = coarse->second + 1;
+    }
+    return std::nullopt;
+  }
   Seconds from = earliest;
   while (from <= latest_start) {
     std::optional<std::pair<Seconds, Seconds>> run =

@@ -100,6 +100,8 @@ class SearchScratch {
   std::vector<std::pair<Seconds, int32_t>> heap_;
   std::vector<Seconds> keys_;
   std::vector<int32_t> max_used_;
+  std::vector<int32_t> sums_;
+  std::vector<std::pair<Seconds, Seconds>> runs_;
 };
 
 class Calendar {

@@ -3,6 +3,11 @@
 #include <algorithm>
 
 namespace straits::placement {
+namespace {
+
+int64_t FloorDiv(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+
+}  // namespace
 
 template <typename T>
 void CapacityIndex::BucketTable<T>::Init(size_t width, std::vector<T> fresh) {
@@ -116,6 +121,8 @@ CapacityIndex::CapacityIndex(const Topology& topology, Seconds bucket_width)
     }
     cell_node_max_.Init(1, std::move(cell_max));
     group_node_max_.Init(1, std::move(group_max));
+    // Fresh blocks: free all through.
+    node_runs_.Init(3, std::vector<uint8_t>(num_nodes * 3, static_cast<uint8_t>(kBlock)));
   }
 }
 
@@ -138,6 +145,9 @@ void CapacityIndex::Cover(int64_t first, int64_t last) {
     group_hist_.Cover(first, last, keep_from_);
     cell_node_max_.Cover(first, last, keep_from_);
     group_node_max_.Cover(first, last, keep_from_);
+    node_runs_.Cover(FloorDiv(first, kBlock), FloorDiv(last, kBlock),
+                     keep_from_ == std::numeric_limits<int64_t>::min() ? keep_from_
+                                                                       : FloorDiv(keep_from_, kBlock));
   }
   // All tables grow alike; remember the range they share.
   first_ = count_ == 0 ? first : std::min(first_, first);
@@ -204,6 +214,72 @@ void CapacityIndex::AddToBuckets(NodeIndex node, int64_t first, int64_t last, in
     ++gh[after];
     update_max(group_max_node[i], gh, before, after);
   }
+  UpdateRuns(n, first, last);
+}
+
+void CapacityIndex::UpdateRuns(size_t n, int64_t first, int64_t last) {
+  const int32_t cap = node_capacity_[n];
+  for (int64_t block = FloorDiv(first, kBlock); block <= FloorDiv(last, kBlock); ++block) {
+    int64_t prefix = 0, suffix = 0, longest = 0, run = 0;
+    bool broken = false;
+    for (int64_t b = block * kBlock; b < (block + 1) * kBlock; ++b) {
+      const bool stored = b >= first_ && b < first_ + count_;
+      const int32_t v = stored ? *node_free_.At(n, b) : cap;
+      if (v > 0) {
+        ++run;
+        if (!broken) ++prefix;
+      } else {
+        run = 0;
+        broken = true;
+      }
+      longest = std::max(longest, run);
+    }
+    suffix = run;
+    uint8_t* summary = node_runs_.At(n, block);
+    summary[0] = static_cast<uint8_t>(prefix);
+    summary[1] = static_cast<uint8_t>(suffix);
+    summary[2] = static_cast<uint8_t>(longest);
+  }
+}
+
+int64_t CapacityIndex::LongestFreeRun(size_t n, int64_t from, int64_t to) const {
+  const int32_t cap = node_capacity_[n];
+  auto byte = [&](int64_t b) -> int32_t {
+    return b >= first_ && b < first_ + count_ ? *node_free_.At(n, b) : cap;
+  };
+  int64_t longest = 0, run = 0;
+  int64_t b = from;
+  // Leading partial block, bucket by bucket.
+  for (; b <= to && b % kBlock != 0; ++b) {
+    run = byte(b) > 0 ? run + 1 : 0;
+    longest = std::max(longest, run);
+  }
+  // Whole blocks from their summaries.
+  const int64_t first_block = FloorDiv(first_, kBlock);
+  const int64_t end_block = FloorDiv(first_ + count_ - 1, kBlock) + 1;
+  for (; b + kBlock - 1 <= to; b += kBlock) {
+    const int64_t block = FloorDiv(b, kBlock);
+    if (count_ == 0 || block < first_block || block >= end_block) {
+      run += kBlock;  // nothing booked there
+      longest = std::max(longest, run);
+      continue;
+    }
+    const uint8_t* summary = node_runs_.At(n, block);
+    if (summary[0] == kBlock) {
+      run += kBlock;
+    } else {
+      longest = std::max(longest, run + summary[0]);
+      longest = std::max<int64_t>(longest, summary[2]);
+      run = summary[1];
+    }
+    longest = std::max(longest, run);
+  }
+  // Trailing partial block.
+  for (; b <= to; ++b) {
+    run = byte(b) > 0 ? run + 1 : 0;
+    longest = std::max(longest, run);
+  }
+  return longest;
 }
 
 int64_t CapacityIndex::Bound(Level level, int32_t group, int64_t bucket) const {
@@ -299,6 +375,69 @@ std::optional<std::pair<Seconds, Seconds>> CapacityIndex::NextPossibleIn(
     return std::make_pair(s, std::min(latest, BucketStart(b) - duration));
   }
   return std::nullopt;
+}
+
+bool CapacityIndex::NodeSumRuns(std::span<const NodeIndex> nodes, int64_t gpus,
+                                Seconds duration, Seconds earliest, Seconds latest,
+                                std::vector<int32_t>& sums,
+                                std::vector<std::pair<Seconds, Seconds>>& runs) const {
+  if (!enabled() || !node_levels_) return false;
+  if (earliest > latest) return true;
+  const int64_t stored_end = first_ + count_;
+  const int64_t p0 = BucketOf(earliest);
+  // Start buckets at or after the stored range see full capacity: if the first
+  // of them is possible, so is everything after it.
+  const int64_t p1 = std::min(BucketOf(latest), std::max(stored_end, p0));
+  const auto span = static_cast<size_t>(p1 - p0 + 1);
+  sums.assign(span, 0);
+  auto window_end = [&](int64_t p) {
+    return BucketOf(std::max(BucketStart(p), earliest) + duration - 1);
+  };
+  // Per node, a sliding-window minimum over its bytes (monotone deque of
+  // bucket numbers, kept in a small ring).
+  std::vector<int64_t> deque;
+  // Every window spans at least this many buckets.
+  const int64_t min_window = BucketOf(BucketStart(p1) + duration - 1) - p1 + 1;
+  const int64_t last_bucket = window_end(p1);
+  for (NodeIndex node : nodes) {
+    const auto n = static_cast<size_t>(node);
+    // A node never free for a whole window contributes nothing at any start.
+    if (LongestFreeRun(n, p0, std::min(last_bucket, std::max(stored_end, p0))) < min_window &&
+        last_bucket < stored_end) {
+      continue;
+    }
+    const uint8_t* row = count_ > 0 ? node_free_.At(n, first_) : nullptr;
+    const int32_t cap = node_capacity_[n];
+    auto value = [&](int64_t b) -> int32_t {
+      return row != nullptr && b >= first_ && b < stored_end ? row[b - first_] : cap;
+    };
+    deque.clear();
+    size_t head = 0;
+    int64_t pushed = p0 - 1;
+    for (int64_t p = p0; p <= p1; ++p) {
+      const int64_t q = window_end(p);
+      // Beyond the stored range every bucket holds `cap`: one stands for all.
+      const int64_t q_eff = std::min(q, std::max(stored_end, p));
+      while (pushed < q_eff) {
+        ++pushed;
+        const int32_t v = value(pushed);
+        while (deque.size() > head && value(deque.back()) >= v) deque.pop_back();
+        deque.push_back(pushed);
+      }
+      while (deque[head] < p) ++head;
+      sums[static_cast<size_t>(p - p0)] += value(deque[head]);
+    }
+  }
+  for (int64_t p = p0; p <= p1; ++p) {
+    if (sums[static_cast<size_t>(p - p0)] < gpus) continue;
+    const Seconds from = std::max(BucketStart(p), earliest);
+    int64_t last = p;
+    while (last + 1 <= p1 && sums[static_cast<size_t>(last + 1 - p0)] >= gpus) ++last;
+    const Seconds to = last == p1 ? latest : std::min(latest, BucketStart(last + 1) - 1);
+    runs.emplace_back(from, to);
+    p = last;
+  }
+  return true;
 }
 
 void CapacityIndex::ForgetBefore(Seconds t) {

@@ -97,6 +97,17 @@ class CapacityIndex {
                                                           Seconds duration, Seconds earliest,
                                                           Seconds latest) const;
 
+  // With node levels: the runs of start times in [earliest, latest] not ruled
+  // out by the tighter bound  sum over `nodes` of (each node's least maxfree
+  // over the buckets the window overlaps) -- the bucket-resolution version of
+  // the exact free total, so a set of nodes that are never free together for
+  // long enough is dismissed without a sweep. Costs O(nodes x buckets) and reads
+  // only the nodes' byte rows. Appends to `runs` (ascending, disjoint); false
+  // without node levels (callers then use NextPossible).
+  bool NodeSumRuns(std::span<const NodeIndex> nodes, int64_t gpus, Seconds duration,
+                   Seconds earliest, Seconds latest, std::vector<int32_t>& sums,
+                   std::vector<std::pair<Seconds, Seconds>>& runs) const;
+
   // The bound itself for one bucket (tests and diagnostics).
   int64_t Bound(Level level, int32_t group, int64_t bucket) const;
 
@@ -171,6 +182,16 @@ class CapacityIndex {
   BucketTable<uint8_t> node_free_;       // with node levels
   BucketTable<uint8_t> cell_hist_;       // with node levels; kLevels per bucket
   BucketTable<uint16_t> group_hist_;     // with node levels; kLevels per bucket
+  // With node levels, per node and block of kBlock buckets: the length of the
+  // run of buckets with some GPU free at the block's start, at its end, and the
+  // longest anywhere in it. NodeSumRuns uses them to dismiss, in O(blocks), the
+  // nodes that are never free for as long as a window lasts.
+  static constexpr int64_t kBlock = 32;
+  BucketTable<uint8_t> node_runs_;  // indexed by block; 3 values per block
+  // Recomputes node n's run summaries for the blocks of buckets [first, last].
+  void UpdateRuns(size_t n, int64_t first, int64_t last);
+  // The longest run of buckets with some GPU free on node n within [from, to].
+  int64_t LongestFreeRun(size_t n, int64_t from, int64_t to) const;
   BucketTable<uint8_t> cell_node_max_;   // with node levels: highest level in cell_hist_
   BucketTable<uint8_t> group_node_max_;  // with node levels: highest level in group_hist_
 };

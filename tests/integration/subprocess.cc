@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -63,6 +64,10 @@ Child::Child(const std::vector<std::string>& argv) {
   if (pipe(out_pipe) != 0) return;
   pid_ = fork();
   if (pid_ == 0) {
+    // A test that aborts (an assertion, a sanitizer report) never runs ~Child;
+    // the server must not outlive it, or it keeps the test runner's output
+    // pipe open and the whole run waits for it.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     dup2(out_pipe[1], 1);
     close(out_pipe[0]);
     auto args = Argv(argv);
