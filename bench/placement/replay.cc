@@ -2,7 +2,7 @@
 // and the Slurm-like baseline, for docs/benchmarks.md. (The product's entry
 // point is `straits sim`; this tool exists so the replay runs from this folder.)
 //
-//   placement_replay --fleet bench/placement/fleets/elasticflow.toml
+//   placement_replay --fleet data/sim/elasticflow.toml
 //       --trace ../shared/data/traces/microsoft-elasticflow-itp-2021/cluster*.csv
 //       --format elasticflow --strategy best-fit --window-slack 1
 //   placement_replay --openb-nodes .../openb_node_list_gpu_node.csv
