@@ -7,6 +7,7 @@
 // Thread-safety: plain values.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -50,6 +51,20 @@ struct Node {
   int gpus = 0;
 };
 
+// How a site executes its leases ([[site_backend]] in a fleet file; see
+// docs/slurm.md). Sites without one use the simulated backend.
+struct SiteBackend {
+  SiteId site;
+  std::string backend = "sim";               // "sim" or "slurm"
+  std::string cluster;                       // slurm: ClusterName
+  std::string slurm_conf;                    // slurm: SLURM_CONF for its commands
+  std::map<std::string, std::string> env;    // slurm: more environment for its commands
+  std::map<std::string, std::string> nodes;  // Straits node -> Slurm node name
+  std::string name_prefix;                   // slurm: prefix of reservation and account names
+  std::string user;                          // slurm: Unix user jobs run as (default root)
+  std::string work_dir;                      // slurm: job working directory (default /tmp)
+};
+
 // Where an entity was defined in a source file, for error messages.
 struct SourceLine {
   int line = 0;
@@ -66,6 +81,8 @@ struct Fleet {
   std::vector<int> site_lines;
   std::vector<int> pod_lines;
   std::vector<int> node_lines;
+  std::vector<SiteBackend> site_backends;
+  std::vector<int> site_backend_lines;
 };
 
 }  // namespace straits::fleet

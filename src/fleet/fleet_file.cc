@@ -203,6 +203,45 @@ Status ParseNode(const TableReader& r, Fleet& fleet) {
   return Status::Ok();
 }
 
+// A table of string values (`env`, `nodes` of [[site_backend]]).
+Result<std::map<std::string, std::string>> StringTable(const TableReader& r, std::string_view key) {
+  std::map<std::string, std::string> out;
+  const toml::node* node = r.table().get(key);
+  if (!node) return out;
+  const toml::table* table = node->as_table();
+  if (!table) return r.Error(node, "\"" + std::string(key) + "\" must be a table of strings");
+  for (const auto& [name, value] : *table) {
+    if (!value.is_string()) {
+      return r.Error(&value, "\"" + std::string(key) + "." + std::string(name.str()) +
+                                 "\" must be a string, found " + TypeName(value));
+    }
+    out[std::string(name.str())] = std::string(*value.value<std::string_view>());
+  }
+  return out;
+}
+
+Status ParseSiteBackend(const TableReader& r, Fleet& fleet) {
+  STRAITS_RETURN_IF_ERROR(r.CheckKeys({"site", "backend", "cluster", "slurm_conf", "env", "nodes",
+                                       "name_prefix", "user", "work_dir"}));
+  SiteBackend b;
+  STRAITS_ASSIGN_OR_RETURN(b.site, r.IdValue<SiteId>("site"));
+  STRAITS_ASSIGN_OR_RETURN(b.backend, r.String("backend"));
+  if (b.backend != "sim" && b.backend != "slurm") {
+    return r.Error(r.table().get("backend"),
+                   "unknown backend \"" + b.backend + "\" (accepted: sim, slurm)");
+  }
+  STRAITS_ASSIGN_OR_RETURN(b.cluster, r.String("cluster", b.backend == "slurm"));
+  STRAITS_ASSIGN_OR_RETURN(b.slurm_conf, r.String("slurm_conf", false));
+  STRAITS_ASSIGN_OR_RETURN(b.name_prefix, r.String("name_prefix", false));
+  STRAITS_ASSIGN_OR_RETURN(b.user, r.String("user", false));
+  STRAITS_ASSIGN_OR_RETURN(b.work_dir, r.String("work_dir", false));
+  STRAITS_ASSIGN_OR_RETURN(b.env, StringTable(r, "env"));
+  STRAITS_ASSIGN_OR_RETURN(b.nodes, StringTable(r, "nodes"));
+  fleet.site_backends.push_back(std::move(b));
+  fleet.site_backend_lines.push_back(r.line());
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<Fleet> ParseFleetToml(std::string_view text, std::string_view source_name) {
@@ -224,7 +263,8 @@ Result<Fleet> ParseFleetToml(std::string_view text, std::string_view source_name
   static constexpr Section kSections[] = {{"organization", &ParseOrganization},
                                           {"site", &ParseSite},
                                           {"pod", &ParsePod},
-                                          {"node", &ParseNode}};
+                                          {"node", &ParseNode},
+                                          {"site_backend", &ParseSiteBackend}};
   for (const auto& [key, value] : root) {
     const Section* section = nullptr;
     for (const Section& s : kSections) {
@@ -234,7 +274,8 @@ Result<Fleet> ParseFleetToml(std::string_view text, std::string_view source_name
         std::string(source_name) + ":" + std::to_string(value.source().begin.line);
     if (!section) {
       return InvalidArgument("unknown top-level key \"" + std::string(key.str()) +
-                                 "\" (accepted: [[organization]], [[site]], [[pod]], [[node]])",
+                                 "\" (accepted: [[organization]], [[site]], [[pod]], [[node]], "
+                                 "[[site_backend]])",
                              where);
     }
     const toml::array* array = value.as_array();
