@@ -84,8 +84,8 @@ export async function renderRevenue(view: HTMLElement, args: string[]): Promise<
 }
 
 async function attributionView(by: string): Promise<Node> {
-  const report = await get<RevenueReport>(`/v1/reports/revenue?by=${by}&period=all`).catch(() => null) ??
-    (await get<RevenueReport>(`/v1/reports/revenue?by=${by}`));
+  // Quarters are the report's default period.
+  const report = await get<RevenueReport>(`/v1/reports/revenue?by=${by}`);
   const box = h('section', { class: 'card' }, h('h2', {}, `By ${METHOD_NAMES[by].toLowerCase()}, per quarter (${report.currency})`));
   if (report.periods.length === 0) {
     box.append(empty('No revenue yet: import usage and generate invoices (docs/billing.md).'));
@@ -127,8 +127,8 @@ async function attributionView(by: string): Promise<Node> {
 }
 
 async function reconciliationView(): Promise<Node> {
-  const rec = await get<Reconciliation>('/v1/reports/reconcile?rows=billing&cols=hq&period=all').catch(() => null) ??
-    (await get<Reconciliation>('/v1/reports/reconcile?rows=billing&cols=hq'));
+  // The whole range at once; the attribution above splits it by quarter.
+  const rec = await get<Reconciliation>('/v1/reports/reconcile?rows=billing&cols=hq&period=all');
   const box = h('section', { class: 'card' }, h('h2', {}, `Billing country → headquarters country (${rec.currency})`));
   const period = rec.periods[rec.periods.length - 1];
   if (!period || period.rows.length === 0) {
