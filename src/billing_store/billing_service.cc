@@ -156,6 +156,34 @@ Result<billing::IngestStats> BillingService::ImportUsage(std::string_view text,
                                                          std::string_view source) {
   STRAITS_ASSIGN_OR_RETURN(std::vector<billing::UsageRecord> records,
                            billing::ParseUsageCsv(text, source));
+  return IngestChecked(records, source);
+}
+
+Result<billing::IngestStats> BillingService::RecordMeteredUsage(
+    std::span<const ServiceLease> leases, std::span<const billing::UsageRecord> records,
+    std::string_view source) {
+  STRAITS_ASSIGN_OR_RETURN(std::vector<billing::BillingAccount> stored, billing_.ListAccounts());
+  std::set<std::string> has_account;
+  for (const billing::BillingAccount& a : stored) has_account.insert(a.id.str());
+  std::vector<billing::LeaseTerms> terms;
+  std::vector<billing::BillingAccount> new_accounts;
+  for (const ServiceLease& l : leases) {
+    Result<fleet::Organization> org = fleet_.GetOrg(l.tenant);
+    if (!org.ok()) {
+      return Status(org.status().code(),
+                    "lease " + l.id.str() + ": tenant: " + org.status().message(), "tenant");
+    }
+    const billing::BillingAccount account = DerivedAccount(*org);
+    if (has_account.insert(account.id.str()).second) new_accounts.push_back(account);
+    terms.push_back(billing::LeaseTerms{l.id, account.id, l.site, l.model, l.gpus, l.term});
+  }
+  if (!new_accounts.empty()) STRAITS_RETURN_IF_ERROR(billing_.PutAccounts(new_accounts));
+  STRAITS_RETURN_IF_ERROR(billing_.PutLeaseTerms(terms));
+  return IngestChecked(records, source);
+}
+
+Result<billing::IngestStats> BillingService::IngestChecked(
+    std::span<const billing::UsageRecord> records, std::string_view source) {
   STRAITS_ASSIGN_OR_RETURN(billing::BillingCatalog catalog, LoadCatalog());
   STRAITS_RETURN_IF_ERROR(billing::CheckUsageLeases(records, catalog, source));
   // The nodes of every site the batch's leases run at.

@@ -30,6 +30,7 @@
 
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -94,6 +95,16 @@ struct GenerateResult {
   std::vector<std::string> differing;    // issued, but the usage now rates differently
 };
 
+// A lease run by the lease service, as billing needs to know it.
+struct ServiceLease {
+  LeaseId id;
+  OrgId tenant;  // an organization of kind tenant
+  SiteId site;
+  ModelId model;
+  int gpus = 0;
+  Interval term;
+};
+
 class BillingService {
  public:
   using KnownModel = std::function<bool(const ModelId&)>;
@@ -109,6 +120,15 @@ class BillingService {
   // lease's site, the record must lie within the lease's term and use at most
   // its GPUs (invalid_argument at `source:line`).
   Result<billing::IngestStats> ImportUsage(std::string_view text, std::string_view source);
+  // Usage metered from the lease service's leases (metering/): stores the
+  // terms of `leases` (replacing earlier terms of the same leases, which
+  // follow extensions and terminations) and the accounts of their tenants
+  // that have none yet, then ingests `records` with ImportUsage's checks.
+  // Every record's lease must be in `leases`. not_found for an unknown
+  // tenant; errors of ImportUsage otherwise.
+  Result<billing::IngestStats> RecordMeteredUsage(std::span<const ServiceLease> leases,
+                                                  std::span<const billing::UsageRecord> records,
+                                                  std::string_view source);
   // Rate cards (billing/rate_card.h); sites must exist and models be known.
   Result<ImportStats> ImportRateCards(std::string_view text, std::string_view source);
   // Lease terms CSV: `lease,tenant,site,model,gpus,start,end` (any order, extra
@@ -150,6 +170,9 @@ class BillingService {
 
  private:
   Result<billing::RevenueFacts> Facts(const Scope& scope, const ReportQuery& query);
+  // ImportUsage's checks against the fleet and the lease terms, then ingest.
+  Result<billing::IngestStats> IngestChecked(std::span<const billing::UsageRecord> records,
+                                             std::string_view source);
   // Stores the derived account of every tenant organization.
   Status SyncAccounts();
 

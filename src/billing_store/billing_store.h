@@ -105,6 +105,18 @@ class BillingStore {
   virtual Result<ImportStats> AddLeaseTerms(std::span<const LeaseTermsRow> rows,
                                             std::string_view source) = 0;
   virtual Result<std::vector<billing::LeaseTerms>> ListLeaseTerms() = 0;
+  // Inserts or replaces the terms of leases run by the lease service, whose
+  // term follows the lease (an extension, an early termination), unlike
+  // imported terms, which never change.
+  virtual Status PutLeaseTerms(std::span<const billing::LeaseTerms> terms) = 0;
+
+  // --- Metering watermark ----------------------------------------------------
+  // Up to when the lease service's leases have been metered into usage
+  // records (metering/); nullopt when they never have been.
+  virtual Result<std::optional<Instant>> MeteredUntil() = 0;
+  // Records a new watermark. invalid_argument (field "until") when it is
+  // before the stored one: the watermark only moves forward.
+  virtual Status SetMeteredUntil(Instant until) = 0;
 
   // --- Issued documents ------------------------------------------------------
   // Issues `documents` (invoices and credit notes) together or not at all,

@@ -116,6 +116,12 @@ CREATE TABLE billing_fx_files (
   source TEXT NOT NULL,
   text TEXT NOT NULL
 );
+)sql",
+                                                   R"sql(
+CREATE TABLE billing_meter_watermark (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  metered_until INTEGER NOT NULL
+);
 )sql"};
 
 // Values in the database were validated on the way in; a row that no longer
@@ -493,6 +499,58 @@ class SqliteBillingStore final : public BillingStore {
     return ReadLeaseTerms(*conn);
   }
 
+  Status PutLeaseTerms(std::span<const LeaseTerms> terms) override {
+    for (size_t i = 0; i < terms.size(); ++i) {
+      const std::string where = "terms[" + std::to_string(i) + "]";
+      if (terms[i].gpus < 1) return InvalidArgument("gpus must be at least 1", where);
+      if (terms[i].term.empty()) {
+        return InvalidArgument("the term is empty: end must be after start", where);
+      }
+    }
+    auto conn = pool_->Acquire();
+    STRAITS_ASSIGN_OR_RETURN(auto tx, Transaction::Begin(*conn));
+    STRAITS_ASSIGN_OR_RETURN(
+        Statement upsert,
+        conn->Prepare("INSERT OR REPLACE INTO billing_lease_terms(lease, account, site, model, "
+                      "gpus, start_at, end_at) VALUES(?,?,?,?,?,?,?)"));
+    for (const LeaseTerms& t : terms) {
+      STRAITS_RETURN_IF_ERROR(upsert.Reset());
+      upsert.Bind(1, t.id.str())
+          .Bind(2, t.account.str())
+          .Bind(3, t.site.str())
+          .Bind(4, t.model.str())
+          .Bind(5, int64_t{t.gpus})
+          .Bind(6, t.term.start().unix_seconds())
+          .Bind(7, t.term.end().unix_seconds());
+      STRAITS_RETURN_IF_ERROR(upsert.Run());
+    }
+    return tx->Commit();
+  }
+
+  // --- Metering watermark ------------------------------------------------------
+
+  Result<std::optional<Instant>> MeteredUntil() override {
+    auto conn = pool_->Acquire();
+    return ReadWatermark(*conn);
+  }
+
+  Status SetMeteredUntil(Instant until) override {
+    auto conn = pool_->Acquire();
+    STRAITS_ASSIGN_OR_RETURN(auto tx, Transaction::Begin(*conn));
+    STRAITS_ASSIGN_OR_RETURN(std::optional<Instant> stored, ReadWatermark(*conn));
+    if (stored && until < *stored) {
+      return InvalidArgument("the metering watermark only moves forward: " + until.ToString() +
+                                 " is before " + stored->ToString(),
+                             "until");
+    }
+    STRAITS_ASSIGN_OR_RETURN(Statement put,
+                             conn->Prepare("INSERT OR REPLACE INTO billing_meter_watermark(id, "
+                                           "metered_until) VALUES(1, ?)"));
+    put.Bind(1, until.unix_seconds());
+    STRAITS_RETURN_IF_ERROR(put.Run());
+    return tx->Commit();
+  }
+
   // --- Issued documents ------------------------------------------------------
 
   Status IssueDocuments(std::span<const Invoice> documents, Instant now) override {
@@ -826,6 +884,15 @@ class SqliteBillingStore final : public BillingStore {
                          op,
                          Money(stmt.Int(7), currency),
                          line};
+  }
+
+  static Result<std::optional<Instant>> ReadWatermark(Connection& conn) {
+    STRAITS_ASSIGN_OR_RETURN(
+        Statement stmt,
+        conn.Prepare("SELECT metered_until FROM billing_meter_watermark WHERE id = 1"));
+    STRAITS_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) return std::optional<Instant>();
+    return std::optional<Instant>(Instant::FromUnixSeconds(stmt.Int(0)));
   }
 
   static Result<std::vector<FxFile>> ReadFxFiles(Connection& conn) {

@@ -301,7 +301,7 @@ TEST_F(SqliteBillingStoreTest, MigratesOnceAsItsOwnFamily) {
   ASSERT_TRUE(reopened.ok()) << reopened.status();
   auto conn = store::sqlite::Connection::Open(path_, false);
   ASSERT_TRUE(conn.ok());
-  EXPECT_EQ(*store::sqlite::FamilyVersion(**conn, "billing"), 1);
+  EXPECT_EQ(*store::sqlite::FamilyVersion(**conn, "billing"), 2);  // two migration steps
   EXPECT_EQ(OpenSqliteBillingStore(path_ + ".absent").status().code(), StatusCode::kNotFound);
 }
 
