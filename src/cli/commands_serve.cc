@@ -7,6 +7,7 @@
 #include "cli/context.h"
 #include "cli/exit_codes.h"
 #include "core/clock.h"
+#include "metering/periodic_meter.h"
 
 namespace straits::cli {
 namespace {
@@ -15,6 +16,7 @@ struct ServeFlags {
   std::string listen = "127.0.0.1:8080";
   int threads = 2;
   size_t body_limit = 1 << 20;
+  int64_t meter_every = 300;  // seconds; 0: leases are not metered
 };
 
 Status Serve(const GlobalOptions& options, const ServeFlags& flags) {
@@ -33,6 +35,14 @@ Status Serve(const GlobalOptions& options, const ServeFlags& flags) {
   SystemClock clock;
   api::Services services{*store, clock, models, regimes};
   services.db_path = options.db_path;
+  // Leases become usage records as the clock passes (metering/lease_meter.h).
+  STRAITS_ASSIGN_OR_RETURN(auto metering, metering::MeteringRuntime::Open(options.db_path, *store));
+  if (flags.meter_every > 0) {
+    metering->StartTimer(clock, Duration::Seconds(flags.meter_every), [](const auto& run) {
+      if (run.ok()) return;
+      std::fprintf(stderr, "straits: metering: %s\n", run.status().ToString().c_str());
+    });
+  }
   api::Api api(services);
   server_options.on_listening = [&](const std::string& bound) {
     std::printf("straits: serving http://%s (threads %d, database %s); Ctrl-C to stop\n",
@@ -57,6 +67,10 @@ void RegisterServeCommands(CLI::App& app, GlobalOptions& options, int& exit_code
       ->capture_default_str();
   serve->add_option("--threads", flags->threads, "Worker threads")->capture_default_str();
   serve->add_option("--body-limit", flags->body_limit, "Largest request body in bytes (413 above)")
+      ->capture_default_str();
+  serve
+      ->add_option("--meter-every", flags->meter_every,
+                   "Meter leases into usage records every N seconds (0: never)")
       ->capture_default_str();
   serve->callback([&options, &exit_code, flags] {
     Status s = Serve(options, *flags);
