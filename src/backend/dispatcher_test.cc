@@ -1,0 +1,213 @@
+#include "backend/dispatcher.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "backend/fake_env.h"
+#include "lease_store/sqlite_lease_store.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace straits::backend {
+namespace {
+
+Instant T(int64_t hours) { return Instant::FromUnixSeconds(1'800'000'000 + hours * 3600); }
+
+ProcessResult Out(std::string out) { return {.exit_code = 0, .out = std::move(out), .err = ""}; }
+ProcessResult Fail(std::string err, std::string out = "") {
+  return {.exit_code = 1, .out = std::move(out), .err = std::move(err)};
+}
+
+class DispatcherTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    path_ = (std::filesystem::path(testing::TempDir()) /
+             ("straits-dispatcher-" + std::to_string(getpid()) + "-" +
+              testing::UnitTest::GetInstance()->current_test_info()->name() + ".db"))
+                .string();
+    Remove();
+    auto core = store::OpenSqliteStore(path_, {.create = true, .connections = 1});
+    ASSERT_TRUE(core.ok()) << core.status();
+    fleet::Fleet f;
+    f.organizations.push_back(
+        {*OrgId::Parse("op"), "Op", {}, *Country::Parse("US"), {}, {}, true, false});
+    f.organizations.push_back(
+        {*OrgId::Parse("acme"), "Acme", {}, *Country::Parse("SG"), {}, {}, false, true});
+    f.sites.push_back(
+        {*SiteId::Parse("s1"), "S1", *Country::Parse("SG"), "Jurong", *OrgId::Parse("op")});
+    f.pods.push_back({*PodId::Parse("p1"), *SiteId::Parse("s1")});
+    f.nodes.push_back({*NodeId::Parse("n1"), *PodId::Parse("p1"), *SiteId::Parse("s1"),
+                       *ModelId::Parse("h100-sxm"), 8});
+    ASSERT_TRUE((*core)->ImportFleet(f).ok());
+    core_ = std::move(core).value();
+    auto leases = lease_store::OpenSqliteLeaseStore(path_, {.connections = 1});
+    ASSERT_TRUE(leases.ok()) << leases.status();
+    leases_ = std::move(leases).value();
+    auto backends = BackendStore::Open(path_);
+    ASSERT_TRUE(backends.ok()) << backends.status();
+    backends_ = std::move(backends).value();
+    slurm::SlurmSiteConfig config;
+    config.site = *SiteId::Parse("s1");
+    config.cluster = "sg1";
+    config.nodes = {{"n1", "sg1-n1"}};
+    ASSERT_TRUE(backends_->SaveSites({config}).ok());
+    auto dispatcher = Dispatcher::Create(*backends_, *leases_, env_, clock_);
+    ASSERT_TRUE(dispatcher.ok()) << dispatcher.status();
+    dispatcher_ = std::move(dispatcher).value();
+  }
+  void TearDown() override {
+    dispatcher_.reset();
+    backends_.reset();
+    leases_.reset();
+    core_.reset();
+    Remove();
+  }
+  void Remove() {
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
+  }
+
+  lease::Lease CreateLease(int gpus, int64_t from, int64_t to) {
+    lease::Lease l;
+    l.state = lease::State::kScheduled;
+    l.spec.tenant = *OrgId::Parse("acme");
+    l.spec.gpus = gpus;
+    l.spec.models = {*ModelId::Parse("h100-sxm")};
+    l.spec.duration = T(to) - T(from);
+    l.spec.earliest_start = T(from);
+    l.spec.latest_end = T(to);
+    lease::LeasePlacement p;
+    p.site = *SiteId::Parse("s1");
+    p.model = *ModelId::Parse("h100-sxm");
+    p.start = T(from);
+    p.end = T(to);
+    p.allocations.push_back({*NodeId::Parse("n1"), gpus});
+    l.placement = p;
+    l.created_at = l.updated_at = T(-100);
+    l.created_by = "test";
+    lease_store::LeaseWrite w;
+    w.lease = l;
+    w.create = true;
+    w.audit = {T(-100), "test", "lease.request", "{}"};
+    auto written = leases_->Apply(std::span<const lease_store::LeaseWrite>(&w, 1));
+    EXPECT_TRUE(written[0].ok()) << written[0].status();
+    return written[0]->lease;
+  }
+  lease::Lease Change(const lease::Lease& current, lease::State state) {
+    lease_store::LeaseWrite w;
+    w.lease = current;
+    w.lease.state = state;
+    w.expected_version = current.version;
+    w.audit = {T(-50), "test", "lease.change", "{}"};
+    auto written = leases_->Apply(std::span<const lease_store::LeaseWrite>(&w, 1));
+    EXPECT_TRUE(written[0].ok()) << written[0].status();
+    return written[0]->lease;
+  }
+  LeaseBackendState StateOf(const LeaseId& id) {
+    auto state = backends_->Get(id);
+    EXPECT_TRUE(state.ok() && state->has_value());
+    return state.ok() && *state ? **state : LeaseBackendState{};
+  }
+
+  std::string path_;
+  FakeEnv env_;
+  FakeClock clock_{T(0)};
+  std::unique_ptr<store::Store> core_;
+  std::unique_ptr<lease_store::LeaseStore> leases_;
+  std::unique_ptr<BackendStore> backends_;
+  std::unique_ptr<Dispatcher> dispatcher_;
+};
+
+TEST_F(DispatcherTest, AppliesScheduledLeasesOnceAndReleasesEndedOnes) {
+  lease::Lease l = CreateLease(4, 1, 3);
+  env_.Respond("scontrol -o show reservation lease-000001",
+               Fail("", "Reservation lease-000001 not found\n"));
+  Result<PassReport> pass = dispatcher_->RunOnce();
+  ASSERT_TRUE(pass.ok()) << pass.status();
+  EXPECT_EQ(pass->applied, 1);
+  EXPECT_NE(env_.commands().back().find("scontrol create reservation ReservationName=lease-000001"),
+            std::string::npos);
+  EXPECT_EQ(StateOf(l.id).status, "applied");
+  EXPECT_EQ(StateOf(l.id).applied_version, l.version);
+
+  env_.Clear();
+  pass = dispatcher_->RunOnce();
+  ASSERT_TRUE(pass.ok());
+  EXPECT_EQ(pass->applied, 0);
+  EXPECT_TRUE(env_.commands().empty());  // nothing changed, nothing asked
+
+  Change(l, lease::State::kCancelled);
+  pass = dispatcher_->RunOnce();
+  ASSERT_TRUE(pass.ok());
+  EXPECT_EQ(pass->released, 1);
+  EXPECT_EQ(env_.commands().front(), "scancel --account=lease-000001");
+  EXPECT_EQ(StateOf(l.id).status, "released");
+}
+
+TEST_F(DispatcherTest, UnreachableClusterLeavesTheLeasePendingAndRetriesWithBackoff) {
+  lease::Lease l = CreateLease(4, 1, 3);
+  ProcessResult down = Fail(
+      "sacctmgr: error: slurm_persist_conn_open_without_init: failed to open persistent "
+      "connection to host:localhost:16819: Connection refused\n");
+  env_.Respond(
+      "sacctmgr -n -P list association where cluster=sg1 account=acme format=account,user,grptres",
+      down);
+  Result<PassReport> pass = dispatcher_->RunOnce();
+  ASSERT_TRUE(pass.ok()) << pass.status();
+  EXPECT_EQ(pass->failed, 1);
+  LeaseBackendState state = StateOf(l.id);
+  EXPECT_EQ(state.status, "pending");
+  EXPECT_EQ(state.attempts, 1);
+  EXPECT_EQ(state.next_attempt, T(0) + Duration::Seconds(5));
+  EXPECT_NE(state.last_error.find("unavailable"), std::string::npos) << state.last_error;
+  auto stored = leases_->GetLease(l.id);
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->state, lease::State::kScheduled);  // the lease itself is untouched
+
+  env_.Clear();
+  ASSERT_TRUE(dispatcher_->RunOnce().ok());
+  EXPECT_TRUE(env_.commands().empty());  // backing off
+  clock_.Advance(Duration::Seconds(5));
+  pass = dispatcher_->RunOnce();
+  ASSERT_TRUE(pass.ok());
+  EXPECT_EQ(pass->applied, 1);
+  EXPECT_EQ(StateOf(l.id).status, "applied");
+  EXPECT_EQ(StateOf(l.id).attempts, 0);
+}
+
+TEST_F(DispatcherTest, RefusesJobsBeforeSlurmSeesThem) {
+  lease::Lease l = CreateLease(4, 1, 3);
+  JobRequest job;
+  job.command = {"train"};
+  job.gpus = 2;
+  // Not applied yet: unavailable, nothing sent.
+  EXPECT_EQ(dispatcher_->SubmitJob(l, job).status().code(), StatusCode::kUnavailable);
+  ASSERT_TRUE(dispatcher_->RunOnce().ok());
+  env_.Clear();
+
+  job.gpus = 5;
+  Result<std::string> over = dispatcher_->SubmitJob(l, job);
+  EXPECT_EQ(over.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(over.status().field(), "gpus");
+  job.gpus = 2;
+  job.time_limit = Duration::Hours(4);  // the lease ends 3 h from now
+  Result<std::string> too_long = dispatcher_->SubmitJob(l, job);
+  EXPECT_EQ(too_long.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(too_long.status().field(), "time");
+  clock_.Set(T(3));
+  job.time_limit = Duration();
+  EXPECT_EQ(dispatcher_->SubmitJob(l, job).status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(env_.commands().empty());
+
+  clock_.Set(T(0));
+  env_.Respond(
+      "sbatch --parsable --reservation=lease-000001 --account=lease-000001 --gpus=2 --time=120 "
+      "--job-name=train --chdir=/tmp --output=/tmp/straits-%j.out /tmp/straits-job.sh train",
+      Out("17\n"));
+  Result<std::string> id = dispatcher_->SubmitJob(l, job);
+  ASSERT_TRUE(id.ok()) << id.status();
+  EXPECT_EQ(*id, "17");
+}
+
+}  // namespace
+}  // namespace straits::backend
