@@ -45,6 +45,9 @@ struct Services {
   // with repositories of their own (billing) open them on the same database.
   // Empty in unit tests that use no such family.
   std::string db_path = {};
+  // The built web dashboard (web/dist) that routes_web.cc serves; `/` explains
+  // how to build it when index.html is missing there.
+  std::string web_root = {};
 };
 
 class Api {
@@ -57,11 +60,15 @@ class Api {
   const Router& router() const { return router_; }
 
   // How long a verified token is trusted without asking the store again; a
-  // revoked or expired token stops working within this time.
+  // revoked or expired token, or one of a disabled user, stops working within
+  // this time. Sessions are not cached: logging out takes effect at once.
   static constexpr Duration kTokenCacheTtl = Duration::Seconds(5);
 
  private:
-  Result<auth::Identity> Authenticate(const std::string& header);
+  // A bearer token when the request has an Authorization header, else the
+  // session cookie; unauthenticated when neither is there or valid.
+  Result<auth::Identity> Authenticate(const Request& request);
+  Result<auth::Identity> Verify(const std::string& cache_key, const Request& request);
 
   Services services_;
   Router router_;

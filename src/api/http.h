@@ -19,6 +19,8 @@ struct Request {
   std::string authorization;                      // Authorization header, verbatim
   std::string content_type;                       // Content-Type header, verbatim
   std::string idempotency_key;                    // Idempotency-Key header, verbatim
+  std::string cookie;                             // Cookie header, verbatim
+  std::string csrf_token;                         // X-CSRF-Token header, verbatim
   std::string body;
 
   // First value of query parameter `name`, or nullptr.

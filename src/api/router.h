@@ -28,12 +28,32 @@ struct Context {
 
 using Handler = std::function<Result<Response>(Context&)>;
 
+// A route and who may call it. `access` lists the roles admitted besides
+// admin; a route that declares none is admin-only, so a route added without a
+// decision is safe. The API checks it before the handler runs (api.cc); tenant
+// scope (which organization's data) is the handler's and its service's job.
 struct Route {
   std::string method;
   std::string pattern;
   bool requires_auth = true;
   Handler handler;
+  auth::RoleSet access = {};
+  // Also accepts application/x-www-form-urlencoded bodies (the login form).
+  bool accepts_form = false;
 };
+
+// Shorthands for route declarations: `{"GET", "/v1/x", true, F, Roles(kOperator)}`.
+using auth::Role;
+inline constexpr Role kOperator = Role::kOperator;
+inline constexpr Role kCompliance = Role::kCompliance;
+inline constexpr Role kFinance = Role::kFinance;
+inline constexpr Role kTenant = Role::kTenant;
+inline constexpr Role kAuditor = Role::kAuditor;
+template <typename... R>
+constexpr auth::RoleSet Roles(R... roles) {
+  return auth::RoleSet::Of(roles...);
+}
+inline constexpr auth::RoleSet kEveryRole = auth::RoleSet::Every();
 
 class Router {
  public:

@@ -63,8 +63,8 @@ Result<Response> ListAudit(Context& ctx) {
 }  // namespace
 
 RouteFamily AuditRoutes() {
-  return {.routes = {{"GET", "/v1/audit", true, ListAudit},
-                     {"GET", "/v1/audit/verify", true, VerifyAudit}},
+  return {.routes = {{"GET", "/v1/audit", true, ListAudit, Roles(kCompliance, kAuditor)},
+                     {"GET", "/v1/audit/verify", true, VerifyAudit, Roles(kCompliance, kAuditor)}},
           .operations = {{"get",
                           "/v1/audit",
                           "audit",

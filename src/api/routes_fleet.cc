@@ -87,12 +87,15 @@ Result<Response> ListNodes(Context& ctx) {
 }  // namespace
 
 RouteFamily FleetRoutes() {
-  return {.routes = {{"GET", "/v1/orgs", true, ListOrgs},
-                     {"GET", "/v1/orgs/{id}", true, GetOrg},
-                     {"GET", "/v1/sites", true, ListSites},
-                     {"POST", "/v1/sites", true, CreateSite},
-                     {"GET", "/v1/sites/{id}", true, GetSite},
-                     {"GET", "/v1/nodes", true, ListNodes}},
+  return {.routes = {{"GET", "/v1/orgs", true, ListOrgs,
+                      Roles(kOperator, kCompliance, kFinance, kAuditor)},
+                     {"GET", "/v1/orgs/{id}", true, GetOrg,
+                      Roles(kOperator, kCompliance, kFinance, kAuditor)},
+                     {"GET", "/v1/sites", true, ListSites, kEveryRole},
+                     {"POST", "/v1/sites", true, CreateSite, Roles(kOperator)},
+                     {"GET", "/v1/sites/{id}", true, GetSite, kEveryRole},
+                     {"GET", "/v1/nodes", true, ListNodes,
+                      Roles(kOperator, kCompliance, kFinance, kAuditor)}},
           .operations =
               {{"get",
                 "/v1/orgs",

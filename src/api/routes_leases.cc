@@ -1,6 +1,7 @@
 // Leases: request, list, show, approve, deny, cancel, extend; the per-node
 // calendar of a site; the compliance holds report.
 #include "api/api.h"
+#include "api/dual_control.h"
 #include "api/json_io.h"
 #include "api/route_family.h"
 #include "auth/tokens.h"
@@ -247,15 +248,17 @@ ApiOperation Transition(const char* path, const char* summary, const char* schem
 
 RouteFamily LeasesRoutes() {
   return {
-      .routes = {{"POST", "/v1/leases", true, CreateLease},
-                 {"GET", "/v1/leases", true, ListLeases},
-                 {"GET", "/v1/leases/{id}", true, GetLease},
-                 {"POST", "/v1/leases/{id}/approve", true, ApproveLease},
-                 {"POST", "/v1/leases/{id}/deny", true, DenyLease},
-                 {"POST", "/v1/leases/{id}/cancel", true, CancelLease},
-                 {"POST", "/v1/leases/{id}/extend", true, ExtendLease},
-                 {"GET", "/v1/sites/{id}/calendar", true, SiteCalendar},
-                 {"GET", "/v1/compliance/holds", true, ComplianceHolds}},
+      .routes = {{"POST", "/v1/leases", true, CreateLease, Roles(kOperator, kTenant)},
+                 {"GET", "/v1/leases", true, ListLeases, kEveryRole},
+                 {"GET", "/v1/leases/{id}", true, GetLease, kEveryRole},
+                 {"POST", "/v1/leases/{id}/approve", true, WithDualControl(ApproveLease),
+                  Roles(kOperator, kCompliance)},
+                 {"POST", "/v1/leases/{id}/deny", true, DenyLease, Roles(kCompliance)},
+                 {"POST", "/v1/leases/{id}/cancel", true, CancelLease, Roles(kOperator, kTenant)},
+                 {"POST", "/v1/leases/{id}/extend", true, ExtendLease, Roles(kOperator, kTenant)},
+                 {"GET", "/v1/sites/{id}/calendar", true, SiteCalendar, kEveryRole},
+                 {"GET", "/v1/compliance/holds", true, ComplianceHolds,
+                  Roles(kCompliance, kAuditor)}},
       .operations =
           {{"post",
             "/v1/leases",

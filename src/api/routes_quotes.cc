@@ -23,7 +23,7 @@ Result<Response> CreateQuote(Context& ctx) {
 }  // namespace
 
 RouteFamily QuotesRoutes() {
-  return {.routes = {{"POST", "/v1/quotes", true, CreateQuote}},
+  return {.routes = {{"POST", "/v1/quotes", true, CreateQuote, Roles(kOperator, kTenant)}},
           .operations = {{"post",
                           "/v1/quotes",
                           "leases",

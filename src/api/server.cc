@@ -68,6 +68,8 @@ Request ToRequest(const http::request<http::string_body>& req, Status& error) {
   out.authorization = std::string(req[http::field::authorization]);
   out.content_type = std::string(req[http::field::content_type]);
   out.idempotency_key = std::string(req["Idempotency-Key"]);
+  out.cookie = std::string(req[http::field::cookie]);
+  out.csrf_token = std::string(req["X-CSRF-Token"]);
   out.body = req.body();
   return out;
 }

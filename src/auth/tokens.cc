@@ -27,6 +27,22 @@ std::string Hex(const unsigned char* data, size_t n) {
 
 }  // namespace
 
+Result<Identity> IdentityOfToken(const store::TokenRecord& token) {
+  std::optional<Role> role = ParseRole(token.role);
+  if (!role) {
+    return Unauthenticated("token " + token.id + " has the unknown role \"" + token.role + "\"");
+  }
+  Identity identity{token.id, token.name, *role, token.org, {}, false, ""};
+  // A token bound to an organization acts for that organization only,
+  // whatever role it was created with (tokens made before roles existed
+  // carried "admin" and an organization).
+  if (token.org) identity.role = Role::kTenant;
+  if (identity.role == Role::kTenant && !token.org) {
+    return Unauthenticated("token " + token.id + " has the role tenant but no organization");
+  }
+  return identity;
+}
+
 std::unique_ptr<RandomSource> MakeSecureRandom() { return std::make_unique<OpenSslRandom>(); }
 
 std::string Sha256Hex(std::string_view data) {
@@ -70,7 +86,7 @@ Result<Identity> Authenticate(store::Store& store, std::string_view header, Inst
   if (token->expires_at && *token->expires_at <= now) {
     return Unauthenticated("token " + token->id + " expired at " + token->expires_at->ToString());
   }
-  return Identity{token->id, token->name, token->role, token->org};
+  return IdentityOfToken(*token);
 }
 
 }  // namespace straits::auth

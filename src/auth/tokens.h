@@ -41,6 +41,10 @@ struct NewToken {
 Result<NewToken> GenerateToken(RandomSource& random, const std::string& name,
                                const std::string& role, Instant now);
 
+// The identity a stored token stands for: its role (unauthenticated if the
+// role is unknown); a token bound to an organization is a tenant of it.
+Result<Identity> IdentityOfToken(const store::TokenRecord& token);
+
 // Parses "Bearer <secret>" and looks the token up. unauthenticated (with a
 // message saying which) when the header is missing or malformed, or the token
 // is unknown, revoked or expired; unavailable if the store cannot be reached.

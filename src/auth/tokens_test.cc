@@ -64,7 +64,7 @@ TEST_F(AuthenticateTest, AcceptsValidRejectsOthers) {
 
   auto id = Authenticate(*store_, "Bearer " + token->secret, now);
   ASSERT_TRUE(id.ok()) << id.status();
-  EXPECT_EQ(id->role, "admin");
+  EXPECT_EQ(id->role, Role::kAdmin);
   EXPECT_EQ(id->token_id, token->record.id);
 
   for (const std::string& bad :
