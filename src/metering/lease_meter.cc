@@ -39,6 +39,8 @@ Result<MeterRun> LeaseMeter::Run(Instant until, std::optional<Instant> from) {
   // does not start before 1970.
   const bool first_run = !from && !watermark;
   run.from = from.value_or(watermark.value_or(Instant::FromUnixSeconds(0)));
+  // Starting after the watermark would leave the hours between unmetered.
+  if (watermark && *watermark < run.from) run.from = *watermark;
   if (watermark && run.until < *watermark) run.until = *watermark;
   if (run.until <= run.from) return run;
 

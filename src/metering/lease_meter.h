@@ -54,8 +54,8 @@ class LeaseMeter {
              billing_store::BillingService& service)
       : leases_(leases), billing_(billing), service_(service) {}
 
-  // Meters up to `until` (rounded down to the hour). `from`, when given,
-  // starts there instead of at the watermark (re-metering a past stretch:
+  // Meters up to `until` (rounded down to the hour). `from`, when given and
+  // before the watermark, starts there instead (re-metering a past stretch:
   // records already held are skipped); the watermark never moves back.
   Result<MeterRun> Run(Instant until, std::optional<Instant> from = std::nullopt);
 

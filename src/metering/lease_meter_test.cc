@@ -152,6 +152,10 @@ TEST_F(LeaseMeterTest, MeteringTwiceYieldsNothingNew) {
   EXPECT_EQ(redo->added, 0);
   EXPECT_EQ(redo->duplicates, 10);
   EXPECT_EQ(*billing_->CountUsage(), 10);
+  // A start after the watermark is moved back to it, so no hours are skipped.
+  Result<MeterRun> ahead = meter_->Run(T(30), T(20));
+  ASSERT_TRUE(ahead.ok()) << ahead.status();
+  EXPECT_EQ(ahead->from, T(12));
 }
 
 TEST_F(LeaseMeterTest, AnActiveLeaseIsMeteredUpToTheLastWholeHour) {
