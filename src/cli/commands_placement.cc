@@ -170,12 +170,15 @@ Result<std::vector<Request>> LoadRequests(const std::string& path, bool* is_arra
 }
 
 Status Place(const PlaceFlags& f) {
-  STRAITS_ASSIGN_OR_RETURN(Profile profile, MakeProfile(f.strategy));
+  Result<Profile> profile = MakeProfile(f.strategy);
+  if (!profile.ok()) {
+    return Status(profile.status().code(), profile.status().message(), "--strategy");
+  }
   STRAITS_ASSIGN_OR_RETURN(Topology topology, LoadFleetTopology(f.fleet));
   bool is_array = false;
   STRAITS_ASSIGN_OR_RETURN(std::vector<Request> requests, LoadRequests(f.request, &is_array));
   Calendar calendar(topology);
-  Engine engine(topology, std::move(profile));
+  Engine engine(topology, std::move(profile).value());
   json::array decisions;
   std::string text;
   for (size_t i = 0; i < requests.size(); ++i) {
