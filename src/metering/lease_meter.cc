@@ -25,6 +25,29 @@ bool Metered(lease::State state) {
 
 }  // namespace
 
+Status LeaseMeter::MeterOneByOne(std::span<const billing_store::ServiceLease> leases,
+                                 std::span<const billing::UsageRecord> records, MeterRun& run) {
+  // `records` are grouped by lease in the order of `leases`.
+  size_t begin = 0;
+  for (const billing_store::ServiceLease& lease : leases) {
+    size_t end = begin;
+    while (end < records.size() && records[end].lease == lease.id) ++end;
+    if (end == begin) continue;
+    Result<billing::IngestStats> stats = service_.RecordMeteredUsage(
+        std::span(&lease, 1), records.subspan(begin, end - begin), "metering");
+    if (stats.ok()) {
+      run.added += stats->added;
+      run.duplicates += stats->duplicates;
+    } else if (stats.status().code() == StatusCode::kInvalidArgument) {
+      run.conflicts.push_back(lease.id.str() + ": " + stats.status().message());
+    } else {
+      return stats.status();
+    }
+    begin = end;
+  }
+  return Status::Ok();
+}
+
 Instant FloorToHour(Instant t) {
   constexpr int64_t kHour = 3600;
   const int64_t s = t.unix_seconds();
@@ -79,10 +102,18 @@ Result<MeterRun> LeaseMeter::Run(Instant until, std::optional<Instant> from) {
   run.leases = static_cast<int64_t>(metered.size());
   run.records = static_cast<int64_t>(records.size());
   if (!records.empty()) {
-    STRAITS_ASSIGN_OR_RETURN(billing::IngestStats stats,
-                             service_.RecordMeteredUsage(metered, records, "metering"));
-    run.added = stats.added;
-    run.duplicates = stats.duplicates;
+    Result<billing::IngestStats> stats = service_.RecordMeteredUsage(metered, records, "metering");
+    if (stats.ok()) {
+      run.added = stats->added;
+      run.duplicates = stats->duplicates;
+    } else if (stats.status().code() != StatusCode::kInvalidArgument) {
+      return stats.status();
+    } else {
+      // Some lease's usage conflicts with records from another source (its
+      // execution backend reports it, e.g. Slurm accounting): meter lease by
+      // lease so the others are not held back, and name the conflicting ones.
+      STRAITS_RETURN_IF_ERROR(MeterOneByOne(metered, records, run));
+    }
   }
   if (!watermark || *watermark < run.until) {
     STRAITS_RETURN_IF_ERROR(billing_.SetMeteredUntil(run.until));

@@ -28,6 +28,9 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
+#include <string>
+#include <vector>
 
 #include "billing_store/billing_service.h"
 #include "billing_store/billing_store.h"
@@ -45,6 +48,9 @@ struct MeterRun {
   int64_t records = 0;     // records metered
   int64_t added = 0;       // records new to the billing repository
   int64_t duplicates = 0;  // records it already held
+  // Leases left out because their usage conflicts with records from another
+  // source (an execution backend that reports usage itself), with the reason.
+  std::vector<std::string> conflicts;
 };
 
 class LeaseMeter {
@@ -60,6 +66,9 @@ class LeaseMeter {
   Result<MeterRun> Run(Instant until, std::optional<Instant> from = std::nullopt);
 
  private:
+  Status MeterOneByOne(std::span<const billing_store::ServiceLease> leases,
+                       std::span<const billing::UsageRecord> records, MeterRun& run);
+
   lease_store::LeaseStore& leases_;
   billing_store::BillingStore& billing_;
   billing_store::BillingService& service_;

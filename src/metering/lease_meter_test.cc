@@ -185,6 +185,27 @@ TEST_F(LeaseMeterTest, LeasesWhoseGpusDidNotRunAreNotMetered) {
   EXPECT_EQ(*billing_->CountUsage(), 0);
 }
 
+TEST_F(LeaseMeterTest, ALeaseWhoseUsageComesFromElsewhereDoesNotHoldBackTheOthers) {
+  const LeaseId reported = AddLease(4, 0, 10, State::kCompleted);
+  AddLease(2, 0, 10, State::kCompleted);
+  // The first lease's backend reported half an hour of its own first.
+  ASSERT_TRUE(service_
+                  ->RecordMeteredUsage(
+                      std::vector<billing_store::ServiceLease>{
+                          {reported, *OrgId::Parse("acme"), *SiteId::Parse("s1"),
+                           *ModelId::Parse("h100-sxm"), 4, *Interval::Make(T(0), T(10))}},
+                      std::vector<billing::UsageRecord>{{reported, *NodeId::Parse("n1"), T(0),
+                                                         T(0) + Duration::Minutes(30), 7200, 0}},
+                      "backend")
+                  .ok());
+  Result<MeterRun> run = meter_->Run(T(12));
+  ASSERT_TRUE(run.ok()) << run.status();
+  EXPECT_EQ(run->added, 10);  // the other lease's ten hours
+  ASSERT_EQ(run->conflicts.size(), 1u);
+  EXPECT_NE(run->conflicts[0].find(reported.str()), std::string::npos) << run->conflicts[0];
+  EXPECT_EQ(*billing_->CountUsage(), 11);
+}
+
 TEST_F(LeaseMeterTest, TheInvoiceLineIsHoursTimesGpusTimesTheRate) {
   const LeaseId id = AddLease(4, 0, 10, State::kCompleted);
   ASSERT_TRUE(meter_->Run(T(12)).ok());
