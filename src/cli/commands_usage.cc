@@ -54,7 +54,10 @@ Status Meter(const GlobalOptions& options, const MeterFlags& flags) {
         .Int(run.added)
         .Key("duplicates")
         .Int(run.duplicates)
-        .EndObject();
+        .Key("conflicts")
+        .BeginArray();
+    for (const std::string& conflict : run.conflicts) w.String(conflict);
+    w.EndArray().EndObject();
     std::printf("%s\n", w.str().c_str());
     return Status::Ok();
   }
@@ -62,6 +65,9 @@ Status Meter(const GlobalOptions& options, const MeterFlags& flags) {
               run.from.ToString().c_str(), run.until.ToString().c_str(),
               static_cast<long long>(run.records), static_cast<long long>(run.leases),
               static_cast<long long>(run.added), static_cast<long long>(run.duplicates));
+  for (const std::string& conflict : run.conflicts) {
+    std::printf("  not metered (usage reported from elsewhere): %s\n", conflict.c_str());
+  }
   return Status::Ok();
 }
 
