@@ -108,6 +108,8 @@ Status Sim(const SimFlags& f) {
 
   std::optional<LpBound> bound;
   if (!f.no_bound) {
+    // Large traces with deadlines make LPs of millions of nonzeros: say why it waits.
+    std::fprintf(stderr, "LP bound: solving (--no-bound skips it)\n");
     const double started = MonotonicSeconds();
     Result<LpBound> b =
         UpperBoundGpuHours(topology, MakeTraceRequests(trace, topology, options).requests);
