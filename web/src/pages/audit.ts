@@ -35,12 +35,12 @@ export async function renderAudit(view: HTMLElement): Promise<void> {
   view.append(verification, search, log);
   await Promise.all([
     fill(verification, async () => {
-      const result = await get<{ ok: boolean; entries: number; first_bad: number | null; message?: string }>('/v1/audit/verify');
+      const result = await get<{ ok: boolean; entries: number; first_bad?: number | null; message?: string }>('/v1/audit/verify');
       return h(
         'section',
         { class: 'card', 'data-testid': 'audit-verify' },
         h('h2', {}, 'Chain verification ', badge(result.ok ? { text: 'Intact', tone: 'ok' } : { text: 'Broken', tone: 'bad' })),
-        h('p', {}, `${result.entries} entries checked.`, result.first_bad !== null ? ` First bad entry: #${result.first_bad}.` : '', result.message ? ` ${result.message}` : ''),
+        h('p', {}, `${result.entries} entries checked.`, result.first_bad != null ? ` First bad entry: #${result.first_bad}.` : '', result.message ? ` ${result.message}` : ''),
       );
     }, 'Verifying the chain'),
     fill(log, async () => {
