@@ -1,4 +1,4 @@
-// `straits lease request|list|show|approve|deny|cancel|extend|tick|reevaluate`.
+// `straits lease request|list|show|approve|deny|cancel|extend|tick|reevaluate|import`.
 //
 // Commands run the lease service in this process over the database (the
 // store re-checks capacity inside its transaction, so they are safe beside a
@@ -11,6 +11,7 @@
 #include "cli/exit_codes.h"
 #include "cli/table.h"
 #include "core/clock.h"
+#include "lease/book.h"
 #include "lease/json.h"
 #include "lease/runtime.h"
 
@@ -43,15 +44,22 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const GlobalOptions& options) {
 
 // The request's JSON fields as the flags that set them.
 std::string FlagFor(const std::string& field) {
-  static const std::pair<const char*, const char*> kFlags[] = {
-      {"tenant", "--tenant"},         {"gpus", "--gpus"},
-      {"accelerators", "--accelerator"}, {"min_tpp", "--min-tpp"},
-      {"scope", "--scope"},           {"start", "--start"},
-      {"earliest", "--earliest"},     {"latest_end", "--latest-end"},
-      {"duration", "--duration"},     {"sites", "--site"},
-      {"max_price", "--max-price"},   {"purpose", "--purpose"},
-      {"training_flop", "--training-flop"}, {"to", "--to"},
-      {"reason", "--reason"},         {"license", "--license"}};
+  static const std::pair<const char*, const char*> kFlags[] = {{"tenant", "--tenant"},
+                                                               {"gpus", "--gpus"},
+                                                               {"accelerators", "--accelerator"},
+                                                               {"min_tpp", "--min-tpp"},
+                                                               {"scope", "--scope"},
+                                                               {"start", "--start"},
+                                                               {"earliest", "--earliest"},
+                                                               {"latest_end", "--latest-end"},
+                                                               {"duration", "--duration"},
+                                                               {"sites", "--site"},
+                                                               {"max_price", "--max-price"},
+                                                               {"purpose", "--purpose"},
+                                                               {"training_flop", "--training-flop"},
+                                                               {"to", "--to"},
+                                                               {"reason", "--reason"},
+                                                               {"license", "--license"}};
   for (const auto& [key, flag] : kFlags) {
     if (field == key) return flag;
     const std::string prefix = std::string(key) + "[";
@@ -148,14 +156,14 @@ Status RequestLease(const GlobalOptions& options, const RequestFlags& f) {
   STRAITS_ASSIGN_OR_RETURN(auto rt, OpenRuntime(options));
   Result<lease::LeaseSpec> spec = lease::SpecFromJson(body, rt->clock.Now());
   if (!spec.ok()) return AsFlags(spec.status());
-  Result<lease::Outcome> out = rt->leases->service().Request(
-      *spec, CliActor(), lease::Idempotency{f.idempotency_key, ""});
+  Result<lease::Outcome> out =
+      rt->leases->service().Request(*spec, CliActor(), lease::Idempotency{f.idempotency_key, ""});
   if (!out.ok()) return AsFlags(out.status());
   return PrintOutcome(*out, f.json);
 }
 
-Status ListLeases(const GlobalOptions& options, const std::string& tenant,
-                  const std::string& state, const std::string& site, bool as_json) {
+Status ListLeases(const GlobalOptions& options, const std::string& tenant, const std::string& state,
+                  const std::string& site, bool as_json) {
   lease_store::LeaseFilter filter;
   if (!tenant.empty()) {
     Result<OrgId> id = OrgId::Parse(tenant);
@@ -235,9 +243,8 @@ Status ShowLease(const GlobalOptions& options, const std::string& id_text, bool 
     json::value body = json::parse(d.body, ec);
     if (ec || !body.is_object()) continue;
     const json::value* decision = body.as_object().if_contains("decision");
-    const json::value* hits = decision && decision->is_object()
-                                  ? decision->as_object().if_contains("hits")
-                                  : nullptr;
+    const json::value* hits =
+        decision && decision->is_object() ? decision->as_object().if_contains("hits") : nullptr;
     if (!hits || !hits->is_array()) continue;
     for (const json::value& hit : hits->as_array()) {
       const json::object& h = hit.as_object();
@@ -314,6 +321,56 @@ Status Reevaluate(const GlobalOptions& options, bool as_json) {
   return Status::Ok();
 }
 
+// Replays a lease book (lease/book.h) with a clock standing at each entry.
+Status ImportBook(const GlobalOptions& options, const std::string& path,
+                  const std::string& anchor_text, bool as_json) {
+  Instant anchor = SystemClock().Now();
+  anchor = Instant::FromUnixSeconds(anchor.unix_seconds() / 86400 * 86400);  // today, 00:00 UTC
+  if (!anchor_text.empty()) {
+    Result<Instant> parsed = Instant::Parse(anchor_text);
+    if (!parsed.ok()) return InvalidArgument(parsed.status().message(), "--anchor");
+    anchor = *parsed;
+  }
+  STRAITS_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  STRAITS_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> store, OpenStore(options));
+  FakeClock clock(anchor);
+  lease::RuntimeOptions runtime_options;
+  runtime_options.connections = 2;
+  runtime_options.service.reevaluate_on_start = false;
+  STRAITS_ASSIGN_OR_RETURN(
+      auto runtime, lease::LeaseRuntime::Open(options.db_path, *store, clock, runtime_options));
+  STRAITS_ASSIGN_OR_RETURN(
+      lease::BookReport r,
+      lease::ReplayBook(text, path, anchor, runtime->service(), runtime->leases(), *store, clock));
+  if (as_json) {
+    std::printf("%s\n", json::serialize(json::object{{"anchor", anchor.ToString()},
+                                                     {"requests", r.requests},
+                                                     {"scheduled", r.scheduled},
+                                                     {"pending_review", r.pending},
+                                                     {"denied", r.denied},
+                                                     {"refused", r.refused},
+                                                     {"changes", r.changes},
+                                                     {"skipped", r.skipped},
+                                                     {"already_imported", r.already_imported},
+                                                     {"moved", r.moved},
+                                                     {"held", r.held}})
+                            .c_str());
+    return Status::Ok();
+  }
+  if (r.already_imported) {
+    std::printf("this lease book was already imported with anchor %s; nothing changed\n",
+                anchor.ToString().c_str());
+    return Status::Ok();
+  }
+  std::printf(
+      "replayed %d lease requests as of %s: %d scheduled, %d pending review, %d denied, "
+      "%d refused; %d reviews and changes (%d skipped); %d moved by the clock; %d put on "
+      "compliance hold\n",
+      r.requests, anchor.ToString().c_str(), r.scheduled, r.pending, r.denied, r.refused, r.changes,
+      r.skipped, r.moved, r.held);
+  return Status::Ok();
+}
+
 }  // namespace
 
 void RegisterLeaseCommands(CLI::App& app, GlobalOptions& options, int& exit_code) {
@@ -364,9 +421,8 @@ void RegisterLeaseCommands(CLI::App& app, GlobalOptions& options, int& exit_code
   CLI::App* show = group->add_subcommand("show", "One lease with every compliance decision");
   show->add_option("ID", *show_id, "Lease id")->required();
   show->add_flag("--json", *show_json, "Machine-readable JSON");
-  show->callback([&options, report, show_id, show_json] {
-    report(ShowLease(options, *show_id, *show_json));
-  });
+  show->callback(
+      [&options, report, show_id, show_json] { report(ShowLease(options, *show_id, *show_json)); });
 
   auto add_change = [&](const char* name, const char* help, Change change) {
     auto f = std::make_shared<ChangeFlags>();
@@ -399,13 +455,29 @@ void RegisterLeaseCommands(CLI::App& app, GlobalOptions& options, int& exit_code
       "tick", "Move leases whose time has come now (what `serve` does every few seconds)");
   tick->callback([&options, report] { report(Tick(options)); });
 
-  auto reeval_json = std::make_shared<bool>(false);
-  CLI::App* reevaluate = group->add_subcommand(
-      "reevaluate",
-      "Evaluate every scheduled and active lease again; stricter verdicts go to compliance_hold");
-  reevaluate->add_flag("--json", *reeval_json, "Machine-readable JSON");
-  reevaluate->callback(
-      [&options, report, reeval_json] { report(Reevaluate(options, *reeval_json)); });
-}
+  auto book_path = std::make_shared<std::string>();
+  auto book_anchor = std::make_shared<std::string>();
+  auto book_json = std::make_shared<bool>(false);
+  CLI::App* import = group->add_subcommand(
+      "import",
+      "Replay a lease book (JSON lines: requests, reviews, changes at their times) so the "
+      "database gets that history; the same book and anchor give the same leases");
+  import->add_option("FILE", *book_path, "Lease book, e.g. data/demo/leases.jsonl")->required();
+  import->add_option("--anchor", *book_anchor,
+                     "The instant the book's relative times count from (default: today 00:00 UTC)");
+  import->add_flag("--json", *book_json, "Machine-readable JSON");
+  import->callback([&options, report, book_path, book_anchor, book_json] {
+    report(ImportBook(options, *book_path, *book_anchor, *book_json));
+});
+
+auto reeval_json = std::make_shared<bool>(false);
+CLI::App* reevaluate = group->add_subcommand(
+    "reevaluate",
+    "Evaluate every scheduled and active lease again; stricter verdicts go to compliance_hold");
+reevaluate->add_flag("--json", *reeval_json, "Machine-readable JSON");
+reevaluate->callback([&options, report, reeval_json] {
+  report(Reevaluate(options, *reeval_json));
+});
+}  // namespace straits::cli
 
 }  // namespace straits::cli

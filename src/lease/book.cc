@@ -1,0 +1,221 @@
+#include "lease/book.h"
+
+#include <boost/json.hpp>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "fleet/fleet_file.h"
+#include "lease/json.h"
+
+namespace straits::lease {
+namespace {
+
+namespace json = boost::json;
+
+// An ISO 8601 instant, or an offset from the anchor ("-38d", "+1d12h").
+Result<Instant> TimeAt(const json::value& v, Instant anchor, const std::string& where,
+                       const char* key) {
+  if (!v.is_string()) return InvalidArgument(where + ": expected a time", key);
+  const std::string text(v.as_string());
+  if (!text.empty() && (text[0] == '+' || text[0] == '-')) {
+    Result<Duration> d = Duration::Parse(std::string_view(text).substr(1));
+    if (!d.ok()) return InvalidArgument(where + ": " + d.status().message(), key);
+    return text[0] == '+' ? anchor + *d : anchor - *d;
+  }
+  Result<Instant> t = Instant::Parse(text);
+  if (!t.ok()) return InvalidArgument(where + ": " + t.status().message(), key);
+  return t;
+}
+
+Result<std::string> Text(const json::object& entry, const char* key, const std::string& where) {
+  const json::value* v = entry.if_contains(key);
+  if (!v || !v->is_string()) return InvalidArgument(where + ": \"" + key + "\" is required", key);
+  return std::string(v->as_string());
+}
+
+std::string OptionalText(const json::object& entry, const char* key) {
+  const json::value* v = entry.if_contains(key);
+  return v && v->is_string() ? std::string(v->as_string()) : "";
+}
+
+// The lease id in an answer (a fresh one or a replayed body).
+std::optional<LeaseId> IdIn(const Outcome& out) {
+  if (out.lease) return out.lease->id;
+  boost::system::error_code ec;
+  json::value body = json::parse(out.body, ec);
+  if (ec || !body.is_object()) return std::nullopt;
+  const json::value* id = body.as_object().if_contains("id");
+  if (!id || !id->is_string()) return std::nullopt;
+  Result<LeaseId> parsed = LeaseId::Parse(std::string(id->as_string()));
+  return parsed.ok() ? std::optional<LeaseId>(*parsed) : std::nullopt;
+}
+
+std::string StateIn(const Outcome& out) {
+  if (out.lease) return std::string(StateName(out.lease->state));
+  boost::system::error_code ec;
+  json::value body = json::parse(out.body, ec);
+  if (ec || !body.is_object() || !body.as_object().contains("state")) return "";
+  return std::string(body.at("state").as_string());
+}
+
+Status ApplyFleetFile(const std::string& path, const std::string& where, store::Store& store) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return NotFound(where + ": cannot read " + path, "file");
+  std::stringstream text;
+  text << in.rdbuf();
+  Result<fleet::Fleet> parsed = fleet::ParseFleetToml(text.str(), path);
+  if (!parsed.ok()) return parsed.status();
+  return store.ImportFleet(*parsed);
+}
+
+}  // namespace
+
+Result<BookReport> ReplayBook(std::string_view text, const std::string& source, Instant anchor,
+                              LeaseService& service, lease_store::LeaseStore& leases,
+                              store::Store& store, FakeClock& clock) {
+  const std::filesystem::path dir = std::filesystem::path(source).parent_path();
+  const Actor actor{"book:" + std::filesystem::path(source).filename().string(), "book", {}};
+  const std::string key_prefix = "book " + anchor.ToString() + " line ";
+  BookReport report;
+  std::map<std::string, LeaseId> refs;
+  std::set<std::string> refused;  // refs whose request no site could host
+  Instant last = Instant::FromUnixSeconds(0);
+  size_t pos = 0;
+  int line_no = 0;
+  bool checked = false;  // whether the first request was looked up
+  while (pos < text.size()) {
+    const size_t end = std::min(text.find('\n', pos), text.size());
+    const std::string line(text.substr(pos, end - pos));
+    pos = end + 1;
+    ++line_no;
+    if (line.find_first_not_of(" \t\r") == std::string::npos || line[0] == '#') continue;
+    const std::string where = source + ":" + std::to_string(line_no);
+    boost::system::error_code ec;
+    json::value parsed = json::parse(line, ec);
+    if (ec || !parsed.is_object()) {
+      return InvalidArgument(where + ": not a JSON object (" + ec.message() + ")");
+    }
+    const json::object& entry = parsed.as_object();
+    const json::value* at_value = entry.if_contains("at");
+    if (!at_value) return InvalidArgument(where + ": \"at\" is required", "at");
+    STRAITS_ASSIGN_OR_RETURN(Instant at, TimeAt(*at_value, anchor, where, "at"));
+    if (at > anchor) {
+      return InvalidArgument(where + ": " + at.ToString() + " lies after the anchor " +
+                                 anchor.ToString() + "; a book records what already happened",
+                             "at");
+    }
+    if (at < last) {
+      return InvalidArgument(where + ": entries must be in time order (" + at.ToString() +
+                                 " comes before " + last.ToString() + ")",
+                             "at");
+    }
+    last = at;
+    clock.Set(at);
+    STRAITS_ASSIGN_OR_RETURN(int moved, service.Tick());
+    report.moved += moved;
+
+    STRAITS_ASSIGN_OR_RETURN(std::string op, Text(entry, "op", where));
+    const Idempotency key{key_prefix + std::to_string(line_no), ""};
+    if (op == "fleet") {
+      STRAITS_ASSIGN_OR_RETURN(std::string file, Text(entry, "file", where));
+      STRAITS_RETURN_IF_ERROR(ApplyFleetFile((dir / file).string(), where, store));
+      continue;
+    }
+    if (op == "reevaluate") {
+      const std::string why = OptionalText(entry, "why");
+      STRAITS_ASSIGN_OR_RETURN(ReevaluationReport r,
+                               service.Reevaluate(why.empty() ? "the lease book" : why, actor));
+      report.held += static_cast<int>(r.held.size());
+      continue;
+    }
+    STRAITS_ASSIGN_OR_RETURN(std::string ref, Text(entry, "ref", where));
+    if (op == "request" && !checked) {
+      checked = true;
+      STRAITS_ASSIGN_OR_RETURN(auto seen, leases.FindIdempotent(actor.scope, key.key));
+      if (seen) {
+        report.already_imported = true;
+        return report;
+      }
+    }
+    if (op == "request") {
+      const json::value* request = entry.if_contains("request");
+      if (!request || !request->is_object()) {
+        return InvalidArgument(where + ": \"request\" must be an object", "request");
+      }
+      json::object body = request->as_object();
+      for (const char* time_key : {"start", "earliest", "latest_end"}) {
+        if (const json::value* v = body.if_contains(time_key)) {
+          STRAITS_ASSIGN_OR_RETURN(Instant t, TimeAt(*v, anchor, where, time_key));
+          body[time_key] = t.ToString();
+        }
+      }
+      Result<LeaseSpec> spec = SpecFromJson(body, at);
+      if (!spec.ok()) {
+        return Status(spec.status().code(), where + ": " + spec.status().message(),
+                      spec.status().field());
+      }
+      STRAITS_ASSIGN_OR_RETURN(Outcome out, service.Request(*spec, actor, key));
+      ++report.requests;
+      std::optional<LeaseId> id = IdIn(out);
+      if (out.status >= 400 || !id) {
+        ++report.refused;
+        refused.insert(ref);
+        continue;
+      }
+      refs.insert_or_assign(ref, *id);
+      const std::string state = StateIn(out);
+      if (state == "scheduled") ++report.scheduled;
+      if (state == "pending_review") ++report.pending;
+      if (state == "denied") ++report.denied;
+      continue;
+    }
+    if (refused.count(ref)) {
+      ++report.skipped;  // what was never recorded cannot be reviewed or changed
+      continue;
+    }
+    const auto it = refs.find(ref);
+    if (it == refs.end()) {
+      return InvalidArgument(where + ": no lease was recorded for ref \"" + ref +
+                                 "\" (unknown, or its request was refused)",
+                             "ref");
+    }
+    Result<Outcome> out = Internal("unreachable");
+    if (op == "approve") {
+      STRAITS_ASSIGN_OR_RETURN(std::string reason, Text(entry, "reason", where));
+      out = service.Approve(it->second, reason, OptionalText(entry, "license"), actor, key);
+    } else if (op == "deny") {
+      STRAITS_ASSIGN_OR_RETURN(std::string reason, Text(entry, "reason", where));
+      out = service.Deny(it->second, reason, actor, key);
+    } else if (op == "cancel") {
+      out = service.Cancel(it->second, actor, key);
+    } else if (op == "extend") {
+      const json::value* to_value = entry.if_contains("to");
+      if (!to_value) return InvalidArgument(where + ": \"to\" is required", "to");
+      STRAITS_ASSIGN_OR_RETURN(Instant to, TimeAt(*to_value, anchor, where, "to"));
+      out = service.Extend(it->second, to, actor, key);
+    } else {
+      return InvalidArgument(where + ": unknown op \"" + op +
+                                 "\"; expected request, approve, deny, cancel, extend, fleet or "
+                                 "reevaluate",
+                             "op");
+    }
+    if (!out.ok()) {
+      return Status(out.status().code(), where + ": " + out.status().message(),
+                    out.status().field());
+    }
+    if (out->status >= 400) {
+      return FailedPrecondition(where + ": " + op + " " + it->second.str() +
+                                " refused: " + out->body);
+    }
+    ++report.changes;
+  }
+  clock.Set(std::max(last, anchor));
+  STRAITS_ASSIGN_OR_RETURN(int moved, service.Tick());
+  report.moved += moved;
+  return report;
+}
+
+}  // namespace straits::lease
