@@ -132,6 +132,7 @@ class Program {
     kStrConst,
     kStrAttr,
     kEccnCall,
+    kKnown,  // known(number): lhs is the numeric operand
   };
   enum class Cmp : uint8_t { kEq, kNe, kLt, kLe, kGt, kGe };
   struct Node {

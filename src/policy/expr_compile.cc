@@ -887,9 +887,26 @@ class Compiler {
       out.node = Emit(n);
       return true;
     }
+    if (node.text == "known") {
+      // known(x) is true when the number x is a known fact, so a rule can ask
+      // for a declared figure instead of failing closed when it is absent.
+      if (!arity(1)) return false;
+      Typed arg;
+      if (!Check(node.kids[0], arg)) return false;
+      if (arg.type != Type::kNumber) {
+        return Fail(node.kids[0],
+                    "known() takes a number (e.g. known(training_flop)), found " + Describe(arg));
+      }
+      Node n;
+      n.op = Op::kKnown;
+      n.lhs = arg.node;
+      out.type = Type::kBool;
+      out.node = Emit(n);
+      return true;
+    }
     return Fail(index, "unknown function \"" + node.text +
                            "\" (known: group(\"ID\"), eccn(), listed(party), "
-                           "affiliate_of_listed(party))");
+                           "affiliate_of_listed(party), known(number))");
   }
 
   // An enum attribute's allowed literal values.

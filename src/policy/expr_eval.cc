@@ -217,6 +217,13 @@ class Evaluator {
         return FromBool(PartyOf(tx_, n.attr).listed);
       case Op::kAffiliate:
         return FromBool(PartyOf(tx_, n.attr).affiliate_of_listed);
+      case Op::kKnown: {
+        // Asking whether a fact is known does not make the rule undetermined.
+        const uint64_t saved = ctx_.unknown_mask;
+        const double value = Num(n.lhs);
+        ctx_.unknown_mask = saved;
+        return FromBool(!std::isnan(value));
+      }
       default:
         return Truth3::kUnknown;  // unreachable: the compiler types every node
     }

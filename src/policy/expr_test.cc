@@ -151,6 +151,20 @@ TEST(Expr, UnknownFactsAreThreeValued) {
   EXPECT_EQ(f.Eval("totals.consignee_year_tpp + shipment.tpp > 1"), Truth3::kUnknown);
 }
 
+TEST(Expr, KnownAsksWhetherAFactIsGivenWithoutFailingClosed) {
+  Fixture f;
+  f.tx.country_total_tpp = kUnknownNumber;
+  f.tx.consignee_year_tpp = 10;
+  uint64_t unknown = 0;
+  EXPECT_EQ(f.Eval("known(totals.country_tpp)", &unknown), Truth3::kFalse);
+  EXPECT_EQ(unknown, 0u);
+  EXPECT_EQ(f.Eval("known(totals.consignee_year_tpp + shipment.tpp)"), Truth3::kTrue);
+  EXPECT_EQ(f.Eval("known(totals.country_tpp) && totals.country_tpp > 0", &unknown),
+            Truth3::kFalse);
+  EXPECT_EQ(unknown, 0u);
+  EXPECT_EQ(f.Eval("!known(totals.country_tpp)"), Truth3::kTrue);
+}
+
 TEST(Expr, UndeterminedEccnIsUnknownOnlyWhenItMatters) {
   Fixture f;
   f.item.figures.tpp.reset();  // the classifier cannot decide
@@ -195,6 +209,8 @@ TEST(Expr, CompileErrorsSayWhereAndWhat) {
       {"12abc > 1", 0, "malformed number"},
       {"to # 1", 3, "unexpected character"},
       {"group(\"D:5\") == to", 0, "only stand on the right of 'in'"},
+      {"known(to)", 6, "known() takes a number"},
+      {"known()", 0, "takes 1 argument"},
   };
   Fixture f;
   for (const Case& c : cases) {

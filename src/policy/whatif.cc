@@ -32,7 +32,7 @@ std::vector<std::string> RuleIds(const Decision& decision) {
 
 Result<WhatIfReport> RunWhatIf(const Engine& engine, const Screener* screener,
                                const WhatIfWorld& world, Instant baseline_date,
-                               const WhatIfScenario& scenario) {
+                               const WhatIfScenario& scenario, const WhatIfProgress& progress) {
   STRAITS_ASSIGN_OR_RETURN(PackSelection selection,
                            engine.Select(scenario.regimes, scenario.only_regimes));
   WhatIfReport report;
@@ -69,6 +69,11 @@ Result<WhatIfReport> RunWhatIf(const Engine& engine, const Screener* screener,
     }
   }
 
+  size_t total = world.combinations.size();
+  for (const std::vector<const ItemFacts*>& items : site_items) {
+    total += world.tenants.size() * items.size();
+  }
+
   Decision baseline;
   Decision changed;
   PackSelection by_date;
@@ -91,6 +96,9 @@ Result<WhatIfReport> RunWhatIf(const Engine& engine, const Screener* screener,
     tx.tenant = scenario_tenants[tenant_idx];
     STRAITS_RETURN_IF_ERROR(engine.Evaluate(tx, selection, changed));
     ++report.combinations;
+    if (progress && report.combinations % kWhatIfProgressStep == 0) {
+      progress(report.combinations, total);
+    }
     std::vector<std::string> before = RuleIds(baseline);
     std::vector<std::string> after = RuleIds(changed);
     if (baseline.verdict() == changed.verdict() && before == after) return Status::Ok();
@@ -144,6 +152,7 @@ Result<WhatIfReport> RunWhatIf(const Engine& engine, const Screener* screener,
                                      combination.end_use, combination.training_flop,
                                      combination.label));
   }
+  if (progress) progress(report.combinations, total);
   return report;
 }
 

@@ -16,6 +16,7 @@
 // Thread-safety: pure function.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -92,11 +93,16 @@ struct WhatIfReport {
   std::vector<WhatIfChange> changes;
 };
 
+// Called with (combinations evaluated, combinations in all) every
+// kWhatIfProgressStep combinations and once at the end, from the caller's thread.
+using WhatIfProgress = std::function<void(size_t done, size_t total)>;
+inline constexpr size_t kWhatIfProgressStep = 4096;
+
 // not_found (field "regimes") for an unknown pack; invalid_argument for a
 // site without operator hq, a tenant without hq, an unknown model
 // ("sites[2].models[0]") or a combination index out of range.
 Result<WhatIfReport> RunWhatIf(const Engine& engine, const Screener* screener,
                                const WhatIfWorld& world, Instant baseline_date,
-                               const WhatIfScenario& scenario);
+                               const WhatIfScenario& scenario, const WhatIfProgress& progress = {});
 
 }  // namespace straits::policy
