@@ -13,12 +13,15 @@
 #include "cli/exit_codes.h"
 #include "cli/table.h"
 #include "core/clock.h"
+#include "core/ids.h"
 #include "policy/check.h"
+#include "policy/clearance_store.h"
 #include "policy/engine.h"
 #include "policy/json.h"
 #include "policy/pack.h"
 #include "policy/screening.h"
 #include "policy/shipped.h"
+#include "policy/store_facts.h"
 
 namespace straits::cli {
 namespace {
@@ -32,6 +35,7 @@ struct CheckFlags {
   std::string consignee, consignee_hq, consignee_parent_hq;
   std::string site_country, operator_hq;
   std::string tenant, tenant_hq, tenant_parent_hq;
+  std::string site;  // site id in the database
   std::string end_use;
   std::optional<double> training_flop;
   std::optional<double> country_total_tpp;
@@ -61,6 +65,8 @@ std::string FlagForField(const std::string& field) {
       {"totals.country_tpp", "--country-total-tpp"},
       {"totals.consignee_year_tpp", "--consignee-year-tpp"},
       {"site_country", "--site-country"},
+      {"site_id", "--site"},
+      {"tenant_id", "--tenant"},
       {"training_flop", "--training-flop"},
       {"end_use", "--end-use"},
       {"regimes", "--regime"},
@@ -97,11 +103,19 @@ boost::json::value CheckFlagsToJson(const CheckFlags& f) {
   boost::json::object op;
   put(op, "hq", f.operator_hq);
   if (!op.empty()) body["operator"] = std::move(op);
-  boost::json::object tenant;
-  put(tenant, "name", f.tenant);
-  put(tenant, "hq", f.tenant_hq);
-  put(tenant, "parent_hq", f.tenant_parent_hq);
-  if (!tenant.empty()) body["tenant"] = std::move(tenant);
+  put(body, "site_id", f.site);
+  // --tenant is the tenant's name when its facts are given (--tenant-hq), and
+  // otherwise (when it is a valid id) an organization id whose facts come from
+  // the database.
+  if (f.tenant_hq.empty() && f.kind == "remote_access" && OrgId::Parse(f.tenant).ok()) {
+    put(body, "tenant_id", f.tenant);
+  } else {
+    boost::json::object tenant;
+    put(tenant, "name", f.tenant);
+    put(tenant, "hq", f.tenant_hq);
+    put(tenant, "parent_hq", f.tenant_parent_hq);
+    if (!tenant.empty()) body["tenant"] = std::move(tenant);
+  }
   put(body, "end_use", f.end_use);
   if (f.training_flop) body["training_flop"] = *f.training_flop;
   boost::json::object totals;
@@ -130,17 +144,47 @@ struct Loaded {
   policy::Screener screener;
 };
 
-Result<std::unique_ptr<Loaded>> LoadPolicy() {
+// The screener applies the clearances stored in `store`'s database, if any.
+Result<std::unique_ptr<Loaded>> LoadPolicy(const GlobalOptions& options, bool have_database) {
   STRAITS_ASSIGN_OR_RETURN(policy::Engine engine, policy::LoadShippedEngine());
-  STRAITS_ASSIGN_OR_RETURN(policy::Screener screener, policy::LoadShippedScreener());
+  std::vector<policy::Clearance> clearances;
+  if (have_database) {
+    STRAITS_ASSIGN_OR_RETURN(std::unique_ptr<policy::ClearanceStore> stored,
+                             policy::OpenClearanceStore(options.db_path));
+    STRAITS_ASSIGN_OR_RETURN(std::vector<policy::StoredClearance> list, stored->List());
+    clearances = policy::ClearancesOf(list);
+  }
+  STRAITS_ASSIGN_OR_RETURN(policy::Screener screener,
+                           policy::LoadShippedScreener(std::move(clearances)));
   return std::make_unique<Loaded>(Loaded{std::move(engine), std::move(screener)});
 }
 
-Status Check(const CheckFlags& flags) {
+// The database when one exists at --db; null when there is none.
+Result<std::unique_ptr<store::Store>> OptionalStore(const GlobalOptions& options) {
+  Result<std::unique_ptr<store::Store>> opened = OpenStore(options);
+  if (!opened.ok() && opened.status().code() == StatusCode::kNotFound) {
+    return std::unique_ptr<store::Store>();
+  }
+  return opened;
+}
+
+Status Check(const CheckFlags& flags, const GlobalOptions& options) {
   if (flags.date.empty()) return InvalidArgument("--date YYYY-MM-DD is required", "--date");
   Result<policy::CheckRequest> request = policy::CheckRequestFromJson(CheckFlagsToJson(flags));
   if (!request.ok()) return AsFlagError(request.status());
-  STRAITS_ASSIGN_OR_RETURN(std::unique_ptr<Loaded> loaded, LoadPolicy());
+  // Parties and sites named by id need the database; running totals use it
+  // when there is one (otherwise they stay unknown and fail closed).
+  std::unique_ptr<store::Store> store;
+  if (request->tenant.id || request->site_id) {
+    STRAITS_ASSIGN_OR_RETURN(store, OpenStore(options));
+    STRAITS_RETURN_IF_ERROR(AsFlagError(policy::ResolveFromStore(*store, *request)));
+  } else {
+    STRAITS_ASSIGN_OR_RETURN(store, OptionalStore(options));
+  }
+  STRAITS_ASSIGN_OR_RETURN(std::unique_ptr<Loaded> loaded, LoadPolicy(options, store != nullptr));
+  if (store) {
+    STRAITS_RETURN_IF_ERROR(policy::FillRunningTotals(*store, loaded->engine, *request));
+  }
   policy::Transaction tx;
   std::vector<policy::PartyScreening> screenings;
   STRAITS_RETURN_IF_ERROR(AsFlagError(
@@ -181,7 +225,7 @@ struct ScreenFlags {
   bool json = false;
 };
 
-Status Screen(const ScreenFlags& flags) {
+Status Screen(const ScreenFlags& flags, const GlobalOptions& options) {
   boost::json::object body;
   body["name"] = flags.name;
   if (!flags.country.empty()) body["country"] = flags.country;
@@ -192,7 +236,9 @@ Status Screen(const ScreenFlags& flags) {
     const std::string field(request.status().field());
     return InvalidArgument(request.status().message(), field == "name" ? "NAME" : "--" + field);
   }
-  STRAITS_ASSIGN_OR_RETURN(policy::Screener screener, policy::LoadShippedScreener());
+  STRAITS_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> store, OptionalStore(options));
+  STRAITS_ASSIGN_OR_RETURN(std::unique_ptr<Loaded> loaded, LoadPolicy(options, store != nullptr));
+  const policy::Screener& screener = loaded->screener;
   std::vector<policy::Match> matches =
       screener.Search(request->name, request->country, request->date, request->limit);
   boost::json::object out = policy::ScreenResultToJson(*request, matches, screener.threshold());
@@ -251,7 +297,9 @@ Status ShowPolicy(const std::string& id, const std::string& date_text) {
   STRAITS_ASSIGN_OR_RETURN(policy::Engine engine, policy::LoadShippedEngine());
   const policy::Pack* pack = engine.FindPack(id);
   if (!pack) {
-    return NotFound("no rule pack \"" + id + "\"; `straits policy list` shows the ids", "ID");
+    // An id that names no pack is bad input (exit 2), like any other bad argument.
+    return InvalidArgument("no rule pack \"" + id + "\"; `straits policy list` shows the ids",
+                           "ID");
   }
   std::printf("%s\n", boost::json::serialize(policy::PackToJson(*pack, date)).c_str());
   return Status::Ok();
@@ -282,7 +330,7 @@ Status ValidatePolicies(const std::vector<std::string>& files) {
 
 }  // namespace
 
-void RegisterPolicyCommands(CLI::App& app, GlobalOptions& /*options*/, int& exit_code) {
+void RegisterPolicyCommands(CLI::App& app, GlobalOptions& options, int& exit_code) {
   auto report = [&exit_code](const Status& s) { exit_code = s.ok() ? kExitOk : ReportError(s); };
 
   auto check_flags = std::make_shared<CheckFlags>();
@@ -300,19 +348,23 @@ void RegisterPolicyCommands(CLI::App& app, GlobalOptions& /*options*/, int& exit
                     "export: HQ country of the consignee's ultimate parent");
   check->add_option("--site-country", check_flags->site_country, "remote_access: site country");
   check->add_option("--operator-hq", check_flags->operator_hq, "remote_access: operator HQ");
-  check->add_option("--tenant", check_flags->tenant, "remote_access: tenant name (screened)");
+  check->add_option("--tenant", check_flags->tenant,
+                    "remote_access: tenant name (screened) with --tenant-hq; without it, an "
+                    "organization id in the database");
+  check->add_option("--site", check_flags->site,
+                    "remote_access: site id in the database (its country and operator)");
   check->add_option("--tenant-hq", check_flags->tenant_hq, "remote_access: tenant HQ country");
   check->add_option("--tenant-parent-hq", check_flags->tenant_parent_hq,
                     "remote_access: HQ country of the tenant's ultimate parent");
   check->add_option("--end-use", check_flags->end_use, "training | inference | other");
   check->add_option("--training-flop", check_flags->training_flop, "Declared training FLOP");
   check->add_option("--country-total-tpp", check_flags->country_total_tpp,
-                    "Running TPP total for the destination country");
+                    "Running TPP total for the destination country (default: from the database)");
   check->add_option("--consignee-year-tpp", check_flags->consignee_year_tpp,
-                    "Running TPP total for the consignee this calendar year");
+                    "Running TPP total for the consignee this year (default: from the database)");
   check->add_option("--regime", check_flags->regimes, "Also apply this pack id (repeatable)");
   check->add_flag("--json", check_flags->json, "Machine-readable JSON");
-  check->callback([report, check_flags] { report(Check(*check_flags)); });
+  check->callback([report, check_flags, &options] { report(Check(*check_flags, options)); });
 
   auto screen_flags = std::make_shared<ScreenFlags>();
   CLI::App* screen =
@@ -322,7 +374,7 @@ void RegisterPolicyCommands(CLI::App& app, GlobalOptions& /*options*/, int& exit
   screen->add_option("--date", screen_flags->date, "Only entries listed by this date");
   screen->add_option("--limit", screen_flags->limit, "At most this many matches (default 10)");
   screen->add_flag("--json", screen_flags->json, "Machine-readable JSON");
-  screen->callback([report, screen_flags] { report(Screen(*screen_flags)); });
+  screen->callback([report, screen_flags, &options] { report(Screen(*screen_flags, options)); });
 
   CLI::App* policy_group = SubcommandGroup(app, "policy", "Compliance rule packs");
   auto list_date = std::make_shared<std::string>();
