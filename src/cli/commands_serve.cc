@@ -7,6 +7,7 @@
 #include "cli/context.h"
 #include "cli/exit_codes.h"
 #include "core/clock.h"
+#include "lease/runtime.h"
 #include "metering/periodic_meter.h"
 
 namespace straits::cli {
@@ -16,6 +17,7 @@ struct ServeFlags {
   std::string listen = "127.0.0.1:8080";
   int threads = 2;
   size_t body_limit = 1 << 20;
+  std::string web_root = "web/dist";
   int64_t meter_every = 300;  // seconds; 0: leases are not metered
 };
 
@@ -35,6 +37,11 @@ Status Serve(const GlobalOptions& options, const ServeFlags& flags) {
   SystemClock clock;
   api::Services services{*store, clock, models, regimes};
   services.db_path = options.db_path;
+  services.web_root = flags.web_root;
+  // The lease routes run on the same lease runtime as the `straits lease` commands.
+  STRAITS_ASSIGN_OR_RETURN(std::unique_ptr<lease::LeaseRuntime> lease_runtime,
+                           lease::LeaseRuntime::Open(options.db_path, *store, clock, {}));
+  services.leases = &lease_runtime->service();
   // Leases become usage records as the clock passes (metering/lease_meter.h).
   STRAITS_ASSIGN_OR_RETURN(auto metering, metering::MeteringRuntime::Open(options.db_path, *store));
   if (flags.meter_every > 0) {
@@ -67,6 +74,10 @@ void RegisterServeCommands(CLI::App& app, GlobalOptions& options, int& exit_code
       ->capture_default_str();
   serve->add_option("--threads", flags->threads, "Worker threads")->capture_default_str();
   serve->add_option("--body-limit", flags->body_limit, "Largest request body in bytes (413 above)")
+      ->capture_default_str();
+  serve
+      ->add_option("--web-root", flags->web_root,
+                   "The built web dashboard (scripts/build-web) served at /")
       ->capture_default_str();
   serve
       ->add_option("--meter-every", flags->meter_every,

@@ -1,0 +1,240 @@
+// End-to-end test of the web dashboard: the real `straits serve` with the demo
+// world on a loopback port, driven by headless Chromium (Debian's) through
+// playwright-core. Walks every page, requests a lease, approves it as
+// compliance, finds it on the fleet timeline, and checks the static-file
+// routes. Screenshots of every page go to --out.
+//
+//   node tests/web/e2e.mjs --straits build/dev/src/cli/straits --web-root web/dist \
+//        --out build/dev/tests/web/web-e2e
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const source = path.resolve(here, '../..');
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((pairs, arg, i, all) => (arg.startsWith('--') ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs), []),
+);
+const straits = path.resolve(args.straits ?? path.join(source, 'build/dev/src/cli/straits'));
+const webRoot = path.resolve(args['web-root'] ?? path.join(source, 'web/dist'));
+const out = path.resolve(args.out ?? path.join(source, 'build/web-e2e'));
+const chromiumPath = args.chromium ?? process.env.CHROMIUM ?? '/usr/bin/chromium';
+const { chromium } = createRequire(path.join(source, 'web/package.json'))('playwright-core');
+
+const results = [];
+function check(name, ok, detail = '') {
+  results.push({ name, ok });
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}${detail ? ` — ${detail}` : ''}`);
+}
+function runStraits(db, ...rest) {
+  const r = spawnSync(straits, ['--db', db, ...rest], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`straits ${rest.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+rmSync(out, { recursive: true, force: true });
+mkdirSync(out, { recursive: true });
+const db = path.join(out, 'straits.db');
+const demo = (f) => path.join(source, 'data/demo', f);
+const token = runStraits(db, 'init', '--quiet', '--token-name', 'e2e-admin');
+runStraits(db, 'import', 'fleet', demo('world.toml'));
+runStraits(db, 'import', 'lease-terms', demo('lease-terms.csv'));
+runStraits(db, 'import', 'ratecards', demo('ratecards.csv'));
+runStraits(db, 'import', 'usage', demo('usage.csv'));
+runStraits(db, 'invoices', 'generate', '--period', '2026-10');
+
+const server = spawn(straits, ['--db', db, 'serve', '--listen', '127.0.0.1:0', '--web-root', webRoot], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+const killServer = () => server.exitCode === null && server.kill('SIGTERM');
+process.on('exit', killServer);
+const base = await new Promise((resolve, reject) => {
+  let seen = '';
+  const timer = setTimeout(() => reject(new Error(`straits serve did not start: ${seen}`)), 30_000);
+  server.stdout.on('data', (chunk) => {
+    seen += chunk;
+    const m = /serving (http:\/\/\S+)/.exec(seen);
+    if (m) {
+      clearTimeout(timer);
+      resolve(m[1]);
+    }
+  });
+  server.on('exit', (code) => reject(new Error(`straits serve exited ${code}: ${seen}`)));
+});
+console.log(`serving ${base}`);
+
+// The static-file routes.
+{
+  const index = await fetch(`${base}/`);
+  const html = await index.text();
+  check('GET / is the dashboard', index.status === 200 && html.includes('<main id="main"') && html.includes('/assets/') && index.headers.get('content-type').startsWith('text/html'));
+  check('index.html forbids other origins', (index.headers.get('content-security-policy') ?? '').includes("default-src 'self'"));
+  check('index.html is revalidated', index.headers.get('cache-control') === 'no-cache');
+  const script = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+  const asset = await fetch(`${base}${script}`);
+  await asset.arrayBuffer();
+  check('assets are JavaScript, cached for a year', asset.status === 200 && asset.headers.get('content-type').startsWith('text/javascript') && asset.headers.get('cache-control').includes('immutable'));
+  const deep = await fetch(`${base}/leases`);
+  check('an unknown page path gets index.html', deep.status === 200 && (await deep.text()) === html);
+  const missing = await fetch(`${base}/missing.png`);
+  check('a missing file is 404', missing.status === 404);
+  for (const probe of ['/assets/..%2F..%2Fpackage.json', '/..%2Fpackage.json', '/%2e%2e/package.json', '/assets/.%2e/index.html', '/.gitignore']) {
+    const r = await fetch(`${base}${probe}`);
+    const body = await r.text();
+    check(`no traversal: ${probe}`, r.status === 404 || (r.status === 200 && body === html), `status ${r.status}`);
+  }
+  const api = await fetch(`${base}/v1/nothing`);
+  check('API paths keep JSON errors', api.status === 404 && api.headers.get('content-type').startsWith('application/json'));
+  const v1 = await fetch(`${base}/v1`);
+  check('/v1 is not the dashboard', v1.status === 404);
+}
+
+const browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, acceptDownloads: true });
+const page = await context.newPage();
+const foreign = [];
+const pageErrors = [];
+page.on('request', (r) => {
+  const url = r.url();
+  if (!url.startsWith(base) && !url.startsWith('data:') && !url.startsWith('blob:')) foreign.push(url);
+});
+page.on('pageerror', (e) => pageErrors.push(String(e)));
+page.setDefaultTimeout(15_000);
+const shot = (name) => page.screenshot({ path: path.join(out, `${name}.png`), fullPage: true });
+const settled = () => page.waitForFunction(() => !document.querySelector('.state.loading'));
+async function step(name, body) {
+  try {
+    await body();
+    check(name, true);
+  } catch (error) {
+    check(name, false, String(error).split('\n')[0]);
+    await shot(`failed-${name.replace(/\W+/g, '-')}`).catch(() => {});
+  }
+}
+
+await step('sign in with an API token, by keyboard', async () => {
+  await page.goto(`${base}/`);
+  await page.locator('input[name=token]').fill(token);
+  await shot('login');
+  await page.keyboard.press('Enter');
+  await page.getByRole('link', { name: 'Fleet' }).waitFor();
+});
+
+await step('fleet page lists every site and GPUs by model', async () => {
+  await page.goto(`${base}/#/fleet`);
+  await settled();
+  for (const site of ['cn-hangzhou-1', 'my-johor-1', 'sg-tuas-1', 'us-ashburn-1']) {
+    await page.getByRole('cell', { name: site, exact: true }).first().waitFor();
+  }
+  await page.getByText('GPUs by model').first().waitFor();
+  await shot('fleet');
+});
+
+let leaseId = '';
+let leaseSite = '';
+await step('request a lease from the form', async () => {
+  await page.goto(`${base}/#/leases`);
+  await settled();
+  const form = page.getByTestId('request-form');
+  await form.getByLabel('Tenant').fill('lumen-robotics');
+  await form.getByLabel('GPUs').fill('8');
+  await form.getByLabel('Accelerators').fill('h100-sxm');
+  await form.getByRole('button', { name: 'Request' }).click();
+  const result = page.getByTestId('request-result');
+  await result.waitFor();
+  leaseId = (await result.getByRole('link').first().textContent()).trim();
+  const text = await result.textContent();
+  if (!/Pending review/.test(text)) throw new Error(`expected a lease pending review, got: ${text}`);
+  await result.locator('.rules li').first().waitFor();
+  await shot('leases-request');
+});
+
+await step('quote form shows every option with its verdict and reasons', async () => {
+  const form = page.getByTestId('quote-form');
+  await form.getByLabel('Tenant').fill('beihai-vision');
+  await form.getByRole('button', { name: 'Quote' }).click();
+  await form.getByRole('heading', { name: 'Options' }).waitFor();
+  const rows = await form.locator('tbody tr').count();
+  if (rows < 2) throw new Error(`expected several options, got ${rows}`);
+  await shot('leases-quote');
+});
+
+await step('lease detail shows the decision with citations', async () => {
+  await page.goto(`${base}/#/leases/${encodeURIComponent(leaseId)}`);
+  const detail = page.getByTestId('lease-detail');
+  await detail.waitFor();
+  await detail.getByText('large-training-signoff').first().waitFor();
+  await detail.locator('.citation').first().waitFor();
+  leaseSite = (await detail.locator('dd a[href^="#/fleet/"]').first().textContent()).trim();
+  await shot('lease-detail');
+});
+
+await step('approve the lease as compliance', async () => {
+  await page.goto(`${base}/#/compliance`);
+  const item = page.locator(`li[data-lease="${leaseId}"]`);
+  await item.waitFor();
+  await shot('compliance');
+  await item.getByLabel('Reason').fill('Diligence done: robotics training, no D:5 party');
+  await item.getByRole('button', { name: 'Approve' }).click();
+  const result = page.getByTestId('review-result');
+  await result.waitFor();
+  const text = await result.textContent();
+  if (!/Scheduled|Active|waiting for a second/.test(text)) throw new Error(`after approval: ${text}`);
+  await shot('compliance-approved');
+});
+
+await step('the approved lease is on the fleet timeline', async () => {
+  await page.goto(`${base}/#/fleet/${encodeURIComponent(leaseSite)}`);
+  const timeline = page.getByTestId('site-timeline');
+  await timeline.waitFor();
+  await timeline.getByRole('link', { name: leaseId, exact: true }).waitFor();
+  await timeline.locator('canvas').first().waitFor();
+  await shot('fleet-timeline');
+});
+
+await step('revenue page: attribution, reconciliation and invoices', async () => {
+  await page.goto(`${base}/#/revenue?by=hq`);
+  await settled();
+  await page.getByRole('heading', { name: /Headquarters country, per quarter/i }).waitFor();
+  await page.getByRole('heading', { name: /Billing country → headquarters country/ }).waitFor();
+  await page.getByRole('heading', { name: 'Invoices' }).waitFor();
+  await shot('revenue');
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'CSV' }).first().click();
+  const file = await download;
+  if (!file.suggestedFilename().endsWith('.csv')) throw new Error(`download ${file.suggestedFilename()}`);
+  const invoice = page.locator('a[href^="#/revenue/invoices/"]').first();
+  await invoice.click();
+  await page.getByRole('heading', { name: 'Lines' }).waitFor();
+  await shot('invoice');
+});
+
+await step('audit page: log with search and an intact chain', async () => {
+  await page.goto(`${base}/#/audit?q=${encodeURIComponent(leaseId)}`);
+  await page.getByTestId('audit-verify').getByText('Intact').waitFor();
+  await settled();
+  const rows = await page.locator('tbody tr').count();
+  if (rows < 1) throw new Error('no audit entry names the lease');
+  await shot('audit');
+});
+
+await step('works on a phone screen', async () => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(`${base}/#/leases`);
+  await settled();
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  if (overflow > 2) throw new Error(`the page is ${overflow}px wider than the screen`);
+  await shot('phone-leases');
+});
+
+check('no request left the Straits origin', foreign.length === 0, foreign.slice(0, 3).join(', '));
+check('no script error on any page', pageErrors.length === 0, pageErrors.slice(0, 3).join(' | '));
+
+await browser.close();
+killServer();
+const failed = results.filter((r) => !r.ok).length;
+console.log(`screenshots in ${out}`);
+console.log(`${results.length - failed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
