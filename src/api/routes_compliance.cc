@@ -187,13 +187,15 @@ Result<Response> ListClearances(Context& ctx) {
 
 RouteFamily ComplianceRoutes() {
   return {
-      .routes = {{"POST", "/v1/compliance/check", true, Check},
-                 {"POST", "/v1/compliance/whatif", true, WhatIf},
-                 {"POST", "/v1/screening/search", true, Screen},
-                 {"POST", "/v1/screening/clearances", true, AddClearance},
-                 {"GET", "/v1/screening/clearances", true, ListClearances},
-                 {"GET", "/v1/policy/regimes", true, ListRegimes},
-                 {"GET", "/v1/policy/regimes/{id}", true, GetRegime}},
+      .routes = {{"POST", "/v1/compliance/check", true, Check,
+                  Roles(kOperator, kCompliance, kAuditor)},
+                 {"POST", "/v1/compliance/whatif", true, WhatIf, Roles(kCompliance, kAuditor)},
+                 {"POST", "/v1/screening/search", true, Screen, Roles(kCompliance, kAuditor)},
+                 {"POST", "/v1/screening/clearances", true, AddClearance, Roles(kCompliance)},
+                 {"GET", "/v1/screening/clearances", true, ListClearances,
+                  Roles(kCompliance, kAuditor)},
+                 {"GET", "/v1/policy/regimes", true, ListRegimes, kEveryRole},
+                 {"GET", "/v1/policy/regimes/{id}", true, GetRegime, kEveryRole}},
       .operations =
           {{"post",
             "/v1/compliance/check",
