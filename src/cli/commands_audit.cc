@@ -66,8 +66,7 @@ void RegisterAuditCommands(CLI::App& app, GlobalOptions& options, int& exit_code
 
   auto json = std::make_shared<bool>(false);
   CLI::App* verify = group->add_subcommand(
-      "verify",
-      "Walk the hash chain; exit 1 naming the first entry that was altered or removed");
+      "verify", "Walk the hash chain; exit 1 naming the first entry that was altered or removed");
   verify->add_flag("--json", *json, "Machine-readable JSON");
   verify->callback([&options, report, json] { report(Verify(options, *json)); });
 

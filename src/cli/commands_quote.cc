@@ -29,14 +29,19 @@ struct QuoteFlags {
 };
 
 std::string FlagFor(const std::string& field) {
-  static const std::pair<const char*, const char*> kFlags[] = {
-      {"tenant", "--tenant"},         {"training_flop", "--training-flop"},
-      {"gpu_hours", "--gpu-hours"},   {"reference", "--reference"},
-      {"gpus", "--gpus"},             {"accelerators", "--accelerator"},
-      {"sites", "--site"},            {"earliest", "--earliest"},
-      {"latest_end", "--latest-end"}, {"max_price", "--max-price"},
-      {"mfu", "--mfu"},               {"scope", "--scope"},
-      {"by", "--by"}};
+  static const std::pair<const char*, const char*> kFlags[] = {{"tenant", "--tenant"},
+                                                               {"training_flop", "--training-flop"},
+                                                               {"gpu_hours", "--gpu-hours"},
+                                                               {"reference", "--reference"},
+                                                               {"gpus", "--gpus"},
+                                                               {"accelerators", "--accelerator"},
+                                                               {"sites", "--site"},
+                                                               {"earliest", "--earliest"},
+                                                               {"latest_end", "--latest-end"},
+                                                               {"max_price", "--max-price"},
+                                                               {"mfu", "--mfu"},
+                                                               {"scope", "--scope"},
+                                                               {"by", "--by"}};
   for (const auto& [key, flag] : kFlags) {
     if (field.rfind(key, 0) == 0) return std::string(flag) + field.substr(std::strlen(key));
   }

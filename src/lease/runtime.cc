@@ -29,11 +29,12 @@ Result<std::unique_ptr<LeaseRuntime>> LeaseRuntime::Open(const std::string& db_p
   // Imported FX tables replace the shipped one (as for invoices).
   STRAITS_ASSIGN_OR_RETURN(std::vector<billing_store::FxFile> fx_files, billing->ListFxFiles());
   if (fx_files.empty()) {
-    STRAITS_ASSIGN_OR_RETURN(rt->fx_,
-                             billing::FxTable::Parse(billing::DefaultFxCsv(), "data/fx/usd-rates.csv"));
+    STRAITS_ASSIGN_OR_RETURN(
+        rt->fx_, billing::FxTable::Parse(billing::DefaultFxCsv(), "data/fx/usd-rates.csv"));
   }
   for (const billing_store::FxFile& file : fx_files) {
-    STRAITS_ASSIGN_OR_RETURN(billing::FxTable table, billing::FxTable::Parse(file.text, file.source));
+    STRAITS_ASSIGN_OR_RETURN(billing::FxTable table,
+                             billing::FxTable::Parse(file.text, file.source));
     STRAITS_RETURN_IF_ERROR(rt->fx_.Merge(table));
   }
   ServiceDeps deps{store,

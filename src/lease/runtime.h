@@ -38,9 +38,8 @@ class LeaseRuntime {
   // `store` and `clock` must outlive the runtime. Errors: not_found (no
   // database), failed_precondition (schema newer than this binary), internal
   // (shipped data that does not load), and those of LeaseService::Create.
-  static Result<std::unique_ptr<LeaseRuntime>> Open(const std::string& db_path,
-                                                    store::Store& store, const Clock& clock,
-                                                    RuntimeOptions options);
+  static Result<std::unique_ptr<LeaseRuntime>> Open(const std::string& db_path, store::Store& store,
+                                                    const Clock& clock, RuntimeOptions options);
   LeaseRuntime(const LeaseRuntime&) = delete;
   LeaseRuntime& operator=(const LeaseRuntime&) = delete;
   ~LeaseRuntime();

@@ -163,10 +163,9 @@ std::shared_ptr<const World> LeaseService::world() {
 }
 
 Status LeaseService::LoadWorld() {
-  STRAITS_ASSIGN_OR_RETURN(
-      std::shared_ptr<const World> loaded,
-      lease::LoadWorld(deps_.store, deps_.catalog, deps_.policy, deps_.rates, deps_.fx,
-                       deps_.clock.Now()));
+  STRAITS_ASSIGN_OR_RETURN(std::shared_ptr<const World> loaded,
+                           lease::LoadWorld(deps_.store, deps_.catalog, deps_.policy, deps_.rates,
+                                            deps_.fx, deps_.clock.Now()));
   std::lock_guard<std::mutex> lock(world_mu_);
   if (world_ && world_->org_fingerprint != loaded->org_fingerprint) screener_.Clear();
   world_ = std::move(loaded);

@@ -133,8 +133,8 @@ class ServiceTest : public testing::Test {
 
   std::unique_ptr<LeaseService> NewService(lease_store::LeaseStore& leases,
                                            ServiceOptions options = {}) {
-    ServiceDeps deps{*store_, leases, clock_, *catalog_, *engine_, screener_, rates_, nullptr,
-                     utilization_};
+    ServiceDeps deps{*store_,   leases, clock_,  *catalog_,   *engine_,
+                     screener_, rates_, nullptr, utilization_};
     auto service = LeaseService::Create(deps, options);
     EXPECT_TRUE(service.ok()) << service.status();
     return service.ok() ? std::move(service).value() : nullptr;

@@ -146,8 +146,9 @@ void CapacityIndex::Cover(int64_t first, int64_t last) {
     cell_node_max_.Cover(first, last, keep_from_);
     group_node_max_.Cover(first, last, keep_from_);
     node_runs_.Cover(FloorDiv(first, kBlock), FloorDiv(last, kBlock),
-                     keep_from_ == std::numeric_limits<int64_t>::min() ? keep_from_
-                                                                       : FloorDiv(keep_from_, kBlock));
+                     keep_from_ == std::numeric_limits<int64_t>::min()
+                         ? keep_from_
+                         : FloorDiv(keep_from_, kBlock));
   }
   // All tables grow alike; remember the range they share.
   first_ = count_ == 0 ? first : std::min(first_, first);
@@ -377,9 +378,8 @@ std::optional<std::pair<Seconds, Seconds>> CapacityIndex::NextPossibleIn(
   return std::nullopt;
 }
 
-bool CapacityIndex::NodeSumRuns(std::span<const NodeIndex> nodes, int64_t gpus,
-                                Seconds duration, Seconds earliest, Seconds latest,
-                                std::vector<int32_t>& sums,
+bool CapacityIndex::NodeSumRuns(std::span<const NodeIndex> nodes, int64_t gpus, Seconds duration,
+                                Seconds earliest, Seconds latest, std::vector<int32_t>& sums,
                                 std::vector<std::pair<Seconds, Seconds>>& runs) const {
   if (!enabled() || !node_levels_) return false;
   if (earliest > latest) return true;

@@ -179,9 +179,9 @@ class CapacityIndex {
   BucketTable<int32_t> cell_sums_;
   BucketTable<int64_t> group_sums_;
   BucketTable<int32_t> group_max_;
-  BucketTable<uint8_t> node_free_;       // with node levels
-  BucketTable<uint8_t> cell_hist_;       // with node levels; kLevels per bucket
-  BucketTable<uint16_t> group_hist_;     // with node levels; kLevels per bucket
+  BucketTable<uint8_t> node_free_;    // with node levels
+  BucketTable<uint8_t> cell_hist_;    // with node levels; kLevels per bucket
+  BucketTable<uint16_t> group_hist_;  // with node levels; kLevels per bucket
   // With node levels, per node and block of kBlock buckets: the length of the
   // run of buckets with some GPU free at the block's start, at its end, and the
   // longest anywhere in it. NodeSumRuns uses them to dismiss, in O(blocks), the
