@@ -58,6 +58,8 @@ std::string FlagForField(const std::string& field) {
       {"consignee.parent_hq", "--consignee-parent-hq"},
       {"consignee.hq", "--consignee-hq"},
       {"consignee.name", "--consignee"},
+      // A missing consignee object: its headquarters is the one required flag.
+      {"consignee", "--consignee-hq"},
       {"tenant.parent_hq", "--tenant-parent-hq"},
       {"tenant.hq", "--tenant-hq"},
       {"tenant.name", "--tenant"},
