@@ -102,7 +102,9 @@ for i in range(300):
     roll = rng.random()
     if roll < 0.05 and start - at > 24:
         cancel = at + rng.randrange(1, start - at)
-        events.append((cancel, 1, {"at": offset(cancel), "op": "cancel", "ref": ref}))
+        # The book records what happened up to the anchor: no cancellations after it.
+        if cancel <= 0:
+            events.append((cancel, 1, {"at": offset(cancel), "op": "cancel", "ref": ref}))
     elif roll < 0.12 and start + days * 24 < 0 and "start" in request:
         # Extended while running, by a few days on the same nodes.
         when = start + rng.randrange(1, days * 24)

@@ -321,6 +321,12 @@ Status Reevaluate(const GlobalOptions& options, bool as_json) {
   return Status::Ok();
 }
 
+json::array RefusedChanges(const lease::BookReport& r) {
+  json::array out;
+  for (const std::string& why : r.refused_changes) out.emplace_back(why);
+  return out;
+}
+
 // Replays a lease book (lease/book.h) with a clock standing at each entry.
 Status ImportBook(const GlobalOptions& options, const std::string& path,
                   const std::string& anchor_text, bool as_json) {
@@ -333,7 +339,10 @@ Status ImportBook(const GlobalOptions& options, const std::string& path,
   }
   STRAITS_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
   STRAITS_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> store, OpenStore(options));
-  FakeClock clock(anchor);
+  // The runtime opens at the book's first entry: a calendar opened at the
+  // anchor would refuse every lease that ended before it.
+  STRAITS_ASSIGN_OR_RETURN(Instant start, lease::BookStart(text, path, anchor));
+  FakeClock clock(start);
   lease::RuntimeOptions runtime_options;
   runtime_options.connections = 2;
   runtime_options.service.reevaluate_on_start = false;
@@ -351,6 +360,7 @@ Status ImportBook(const GlobalOptions& options, const std::string& path,
                                                      {"refused", r.refused},
                                                      {"changes", r.changes},
                                                      {"skipped", r.skipped},
+                                                     {"refused_changes", RefusedChanges(r)},
                                                      {"already_imported", r.already_imported},
                                                      {"moved", r.moved},
                                                      {"held", r.held}})
@@ -364,10 +374,11 @@ Status ImportBook(const GlobalOptions& options, const std::string& path,
   }
   std::printf(
       "replayed %d lease requests as of %s: %d scheduled, %d pending review, %d denied, "
-      "%d refused; %d reviews and changes (%d skipped); %d moved by the clock; %d put on "
-      "compliance hold\n",
+      "%d refused; %d reviews and changes (%d skipped, %zu refused); %d moved by the clock; "
+      "%d put on compliance hold\n",
       r.requests, anchor.ToString().c_str(), r.scheduled, r.pending, r.denied, r.refused, r.changes,
-      r.skipped, r.moved, r.held);
+      r.skipped, r.refused_changes.size(), r.moved, r.held);
+  for (const std::string& why : r.refused_changes) std::printf("  refused: %s\n", why.c_str());
   return Status::Ok();
 }
 

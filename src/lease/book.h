@@ -20,12 +20,15 @@
 // last, the clock moves to the anchor and ticks once more.
 //
 // A request no site can host (the book was written for an emptier calendar)
-// is counted as refused, and later entries about it are skipped.
+// is counted as refused, and later entries about it are skipped. A change the
+// service refuses (an extension onto GPUs another lease holds, a transition
+// the lease's state no longer allows) is listed in `refused_changes`.
 //
 // Every change carries an idempotency key made of the anchor and the line. A
-// book whose first request was already replayed with the same anchor is not
+// book whose last request was already replayed with the same anchor is not
 // replayed again (`already_imported`), so a second import changes nothing; an
-// import interrupted midway is completed by running it again.
+// import interrupted midway is completed by running it again (the lines it
+// finished answer as they did the first time).
 //
 // Errors: invalid_argument naming "file:line" and the key, not_found (a tenant
 // or site the world does not have), and those of the service.
@@ -35,6 +38,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/clock.h"
 #include "core/status.h"
@@ -52,10 +56,17 @@ struct BookReport {
   int refused = 0;  // no site could host it: nothing recorded
   int changes = 0;  // approve, deny, cancel, extend
   int skipped = 0;  // changes to a request that was refused
-  int moved = 0;    // by the clock: activations, completions, expiries, holds
-  int held = 0;     // put on compliance hold by a re-evaluation
+  // Changes the service refused when replayed ("file:line: op lease: why").
+  std::vector<std::string> refused_changes;
+  int moved = 0;  // by the clock: activations, completions, expiries, holds
+  int held = 0;   // put on compliance hold by a re-evaluation
   bool already_imported = false;
 };
+
+// When the replay's clock must start: the first entry's time, or the anchor
+// for an empty book. A calendar opened later than this forgets the past the
+// book fills in.
+Result<Instant> BookStart(std::string_view text, const std::string& source, Instant anchor);
 
 // Replays `text` (read from `source`, whose directory holds files the book
 // names) through `service`, whose clock must be `clock` and whose lease store

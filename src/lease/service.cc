@@ -982,7 +982,10 @@ Result<int> LeaseService::Tick() {
     orgs_changed = prints.second != w->org_fingerprint;
     if (fleet_changed || orgs_changed) {
       STRAITS_RETURN_IF_ERROR(LoadWorld());
-      if (fleet_changed) STRAITS_RETURN_IF_ERROR(RebuildCalendar());
+      // The calendar and engine belong to one world (the engine refers to its
+      // topology), so an organization change rebuilds them too; otherwise
+      // requests would find them out of step and be told to retry forever.
+      STRAITS_RETURN_IF_ERROR(RebuildCalendar());
     } else {
       next_world_check_ = now + options_.world_check_interval;
     }

@@ -212,6 +212,9 @@ class LeaseService {
   // changes, and re-evaluates when organizations changed. Returns the number
   // of leases moved.
   Result<int> Tick();
+  // Makes the next Tick look for fleet and organization changes at once, not
+  // only after world_check_interval (for a caller that just imported a fleet).
+  void CheckWorldOnNextTick() { next_world_check_ = Instant(); }
   // The audit trail (compliance officer): verify the hash chain, or walk the
   // entries with from <= at < to.
   Result<lease_store::AuditVerification> VerifyAudit(const Actor& actor);
