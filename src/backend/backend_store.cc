@@ -171,6 +171,13 @@ Status BackendStore::Put(const LeaseBackendState& st) {
       .Run();
 }
 
+Result<bool> BackendStore::HasUsage(const std::string& key) {
+  auto conn = pool_->Acquire();
+  STRAITS_ASSIGN_OR_RETURN(auto s, conn->Prepare("SELECT 1 FROM backend_usage WHERE key = ?"));
+  s.Bind(1, key);
+  return s.Step();
+}
+
 Result<bool> BackendStore::RecordUsage(const UsageSample& u) {
   auto conn = pool_->Acquire();
   STRAITS_ASSIGN_OR_RETURN(

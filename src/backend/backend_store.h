@@ -48,6 +48,8 @@ class BackendStore {
   Result<std::vector<LeaseBackendState>> List();
   Status Put(const LeaseBackendState& state);
 
+  // Whether a sample with `key` is recorded.
+  Result<bool> HasUsage(const std::string& key);
   // Records `sample` unless its key is known; true when it was new.
   Result<bool> RecordUsage(const UsageSample& sample);
 

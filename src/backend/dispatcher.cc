@@ -173,7 +173,7 @@ Status Dispatcher::CancelJob(const lease::Lease& lease, const std::string& job_i
   return backend->CancelJob(lease.id, job_id);
 }
 
-Result<UsageReport> Dispatcher::PollUsage(Instant since, billing_store::BillingStore* billing) {
+Result<UsageReport> Dispatcher::PollUsage(Instant since, billing_store::BillingService* billing) {
   UsageReport report;
   std::map<std::string, std::vector<LeaseId>> by_site;
   STRAITS_ASSIGN_OR_RETURN(std::vector<LeaseBackendState> states, backends_.List());
@@ -186,23 +186,45 @@ Result<UsageReport> Dispatcher::PollUsage(Instant since, billing_store::BillingS
     STRAITS_ASSIGN_OR_RETURN(std::vector<UsageSample> samples, backend->PollUsage(leases, since));
     for (const UsageSample& sample : samples) {
       ++report.samples;
+      STRAITS_ASSIGN_OR_RETURN(bool known, backends_.HasUsage(sample.key));
+      if (known) continue;
+      // Billed before it is marked recorded: should billing fail (busy, not
+      // a refusal), the next poll tries the sample again.
+      if (billing) {
+        STRAITS_ASSIGN_OR_RETURN(bool refused, Bill(sample, *billing));
+        if (refused) ++report.refused;
+      }
       STRAITS_ASSIGN_OR_RETURN(bool fresh, backends_.RecordUsage(sample));
-      if (!fresh) continue;
-      ++report.recorded;
-      if (!billing) continue;
-      billing::UsageRecord record;
-      record.lease = sample.lease;
-      record.node = sample.node;
-      record.start = sample.start;
-      record.end = sample.end;
-      record.gpu_seconds = sample.gpu_seconds;
-      // One record per ingest: a refused one must not hold back the others.
-      Result<billing::IngestStats> ingested = billing->IngestUsage(
-          std::span<const billing::UsageRecord>(&record, 1), "slurm:" + sample.key);
-      if (!ingested.ok()) ++report.refused;
+      if (fresh) ++report.recorded;
     }
   }
   return report;
+}
+
+Result<bool> Dispatcher::Bill(const UsageSample& sample, billing_store::BillingService& billing) {
+  STRAITS_ASSIGN_OR_RETURN(lease::Lease l, leases_.GetLease(sample.lease));
+  if (!l.placement) return true;
+  const lease::LeasePlacement& p = *l.placement;
+  STRAITS_ASSIGN_OR_RETURN(Interval term, Interval::Make(p.start, p.end));
+  // The lease's billing terms go with its usage, so invoices rate it by them
+  // (the simulated metering does the same for the leases it meters).
+  billing_store::ServiceLease terms{
+      l.id, l.spec.tenant, p.site, p.model, static_cast<int>(p.gpus()), term};
+  billing::UsageRecord record;
+  record.lease = sample.lease;
+  record.node = sample.node;
+  record.start = sample.start;
+  record.end = sample.end;
+  record.gpu_seconds = sample.gpu_seconds;
+  // One record per ingest: a refused one must not hold back the others. A
+  // record already held is a duplicate, so a poll that stopped between the
+  // ingest and marking the sample is simply repeated.
+  Result<billing::IngestStats> ingested = billing.RecordMeteredUsage(
+      std::span<const billing_store::ServiceLease>(&terms, 1),
+      std::span<const billing::UsageRecord>(&record, 1), "slurm:" + sample.key);
+  if (ingested.ok()) return false;
+  if (ingested.status().code() == StatusCode::kInvalidArgument) return true;
+  return ingested.status();
 }
 
 Result<std::vector<std::pair<SiteId, Drift>>> Dispatcher::Reconcile(

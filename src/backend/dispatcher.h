@@ -31,7 +31,7 @@
 #include "backend/backend_store.h"
 #include "backend/env.h"
 #include "backend/slurm/slurm_backend.h"
-#include "billing_store/billing_store.h"
+#include "billing_store/billing_service.h"
 #include "core/clock.h"
 #include "lease_store/lease_store.h"
 
@@ -78,9 +78,12 @@ class Dispatcher {
   Status CancelJob(const lease::Lease& lease, const std::string& job_id);
 
   // Polls every Slurm site for finished jobs of its leases since `since` and
-  // ingests new samples as usage records (`billing` may be null: samples are
-  // only recorded in the backend store).
-  Result<UsageReport> PollUsage(Instant since, billing_store::BillingStore* billing);
+  // ingests the samples as usage records with their leases' billing terms, so
+  // invoices rate them (`billing` may be null: samples are only recorded in
+  // the backend store). A sample is marked recorded only once billing has it
+  // or refused it (counted in `refused`: e.g. a job that outlived its
+  // lease's term), so an ingest that failed otherwise is retried.
+  Result<UsageReport> PollUsage(Instant since, billing_store::BillingService* billing);
 
   // Per site (all Slurm sites, or only `site`): the drift between leases and
   // the cluster, repaired with `fix`.
@@ -92,6 +95,8 @@ class Dispatcher {
              DispatcherOptions options)
       : backends_(backends), leases_(leases), env_(env), clock_(clock), options_(options) {}
   Status Failed(LeaseBackendState state, const Status& error, Instant now);
+  // Ingests `sample` with its lease's terms; true when billing refused it.
+  Result<bool> Bill(const UsageSample& sample, billing_store::BillingService& billing);
 
   BackendStore& backends_;
   lease_store::LeaseStore& leases_;

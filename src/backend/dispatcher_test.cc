@@ -6,6 +6,8 @@
 #include <filesystem>
 
 #include "backend/fake_env.h"
+#include "billing_store/billing_service.h"
+#include "billing_store/sqlite_billing_store.h"
 #include "lease_store/sqlite_lease_store.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -207,6 +209,45 @@ TEST_F(DispatcherTest, RefusesJobsBeforeSlurmSeesThem) {
   Result<std::string> id = dispatcher_->SubmitJob(l, job);
   ASSERT_TRUE(id.ok()) << id.status();
   EXPECT_EQ(*id, "17");
+}
+
+TEST_F(DispatcherTest, PolledUsageReachesBillingWithTheLeasesTerms) {
+  lease::Lease l = CreateLease(4, 1, 3);  // 2027-01-15 09:00 to 11:00 on n1
+  ASSERT_TRUE(dispatcher_->RunOnce().ok());
+  auto billing_store = billing_store::OpenSqliteBillingStore(path_);
+  ASSERT_TRUE(billing_store.ok()) << billing_store.status();
+  billing_store::BillingService billing(*core_, **billing_store);
+  const std::string sacct =
+      "sacct -n -P -X --allusers --accounts=lease-000001 --starttime=2027-01-15T08:00:00 "
+      "--format=JobID,Account,State,Start,End,NodeList,AllocTRES";
+  // One job inside the lease; one that ran past its end (refused by billing).
+  const std::string jobs =
+      "5|lease-000001|COMPLETED|2027-01-15T09:00:00|2027-01-15T09:10:00|sg1-n1|gres/gpu=2\n"
+      "6|lease-000001|TIMEOUT|2027-01-15T10:50:00|2027-01-15T11:05:00|sg1-n1|gres/gpu=1\n";
+  env_.Respond(sacct, Out(jobs));
+  Result<UsageReport> polled = dispatcher_->PollUsage(T(0), &billing);
+  ASSERT_TRUE(polled.ok()) << polled.status();
+  EXPECT_EQ(polled->samples, 2);
+  EXPECT_EQ(polled->recorded, 2);
+  EXPECT_EQ(polled->refused, 1);
+  auto usage = (*billing_store)->LoadUsage(T(-10), T(10));
+  ASSERT_TRUE(usage.ok()) << usage.status();
+  ASSERT_EQ(usage->size(), 1);
+  auto terms = (*billing_store)->ListLeaseTerms();
+  ASSERT_TRUE(terms.ok()) << terms.status();
+  ASSERT_EQ(terms->size(), 1u);
+  EXPECT_EQ(terms->front().id, l.id);
+  EXPECT_EQ(terms->front().account.str(), "acme");
+  EXPECT_EQ(terms->front().gpus, 4);
+
+  // Polling again finds the same jobs and bills nothing twice.
+  env_.Respond(sacct, Out(jobs));
+  polled = dispatcher_->PollUsage(T(0), &billing);
+  ASSERT_TRUE(polled.ok()) << polled.status();
+  EXPECT_EQ(polled->samples, 2);
+  EXPECT_EQ(polled->recorded, 0);
+  EXPECT_EQ(polled->refused, 0);
+  EXPECT_EQ(*(*billing_store)->CountUsage(), 1);
 }
 
 }  // namespace

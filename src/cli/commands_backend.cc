@@ -12,9 +12,11 @@
 #include <cstdio>
 #include <thread>
 
+#include "backend/backend_loop.h"
 #include "backend/backend_store.h"
 #include "backend/dispatcher.h"
 #include "backend/site_config.h"
+#include "billing_store/billing_service.h"
 #include "billing_store/sqlite_billing_store.h"
 #include "cli/context.h"
 #include "cli/exit_codes.h"
@@ -104,41 +106,35 @@ Status Apply(const GlobalOptions& options, bool as_json) {
 
 std::atomic<bool> stop_requested{false};
 
-// The loop `straits serve` would run beside the API: one dispatcher pass every
-// `every` seconds and a usage poll every `poll_every` seconds, until SIGINT or
-// SIGTERM. Errors of a pass are printed and the loop goes on (the leases stay
-// pending and are retried with backoff).
+// Errors go to stderr; the loop goes on (failed leases stay pending and are
+// retried with backoff).
+void PrintLoopEvent(const backend::LoopEvent& e) {
+  std::string line = backend::LoopEventLine(e);
+  if (line.empty()) return;
+  std::fprintf(e.status.ok() ? stdout : stderr, "%s\n", line.c_str());
+  std::fflush(e.status.ok() ? stdout : stderr);
+}
+
+// The loop `straits serve` runs beside the API, in the foreground: one
+// dispatcher pass every `every` seconds and a usage poll every `poll_every`
+// seconds, until SIGINT or SIGTERM.
 Status RunLoop(const GlobalOptions& options, int every, int poll_every) {
   if (every < 1) return InvalidArgument("must be at least 1", "--every");
-  STRAITS_ASSIGN_OR_RETURN(auto rt, OpenBackend(options));
-  STRAITS_ASSIGN_OR_RETURN(auto billing, billing_store::OpenSqliteBillingStore(options.db_path));
+  if (poll_every < 0) return InvalidArgument("must be 0 (never) or more", "--poll-every");
+  STRAITS_ASSIGN_OR_RETURN(auto store, OpenStore(options));
+  SystemClock clock;
   std::signal(SIGINT, [](int) { stop_requested = true; });
   std::signal(SIGTERM, [](int) { stop_requested = true; });
+  backend::BackendLoopOptions loop_options;
+  loop_options.every = Duration::Seconds(every);
+  loop_options.poll_every = Duration::Seconds(poll_every);
   std::printf("straits: applying leases every %d s (usage every %d s); Ctrl-C to stop\n", every,
               poll_every);
   std::fflush(stdout);
-  auto next_poll = std::chrono::steady_clock::now();
-  while (!stop_requested) {
-    Result<backend::PassReport> pass = rt->dispatcher->RunOnce();
-    if (!pass.ok()) {
-      std::fprintf(stderr, "straits: backend: %s\n", pass.status().ToString().c_str());
-    } else if (pass->applied + pass->released + pass->failed > 0) {
-      std::printf("applied %d, released %d, left pending %d\n", pass->applied, pass->released,
-                  pass->failed);
-      std::fflush(stdout);
-    }
-    if (poll_every > 0 && std::chrono::steady_clock::now() >= next_poll) {
-      Result<backend::UsageReport> polled =
-          rt->dispatcher->PollUsage(rt->clock.Now() - Duration::Days(7), billing.get());
-      if (!polled.ok()) {
-        std::fprintf(stderr, "straits: usage: %s\n", polled.status().ToString().c_str());
-      }
-      next_poll = std::chrono::steady_clock::now() + std::chrono::seconds(poll_every);
-    }
-    for (int tick = 0; tick < every * 10 && !stop_requested; ++tick) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-  }
+  STRAITS_ASSIGN_OR_RETURN(auto loop, backend::BackendLoop::Start(options.db_path, *store, clock,
+                                                                  loop_options, PrintLoopEvent));
+  while (!stop_requested) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  loop.reset();
   return Status::Ok();
 }
 
@@ -151,7 +147,8 @@ Status Poll(const GlobalOptions& options, const std::string& since_text, bool as
     since = *parsed;
   }
   STRAITS_ASSIGN_OR_RETURN(auto billing, billing_store::OpenSqliteBillingStore(options.db_path));
-  STRAITS_ASSIGN_OR_RETURN(backend::UsageReport r, rt->dispatcher->PollUsage(since, billing.get()));
+  billing_store::BillingService service(*rt->store, *billing);
+  STRAITS_ASSIGN_OR_RETURN(backend::UsageReport r, rt->dispatcher->PollUsage(since, &service));
   if (as_json) {
     json::object out{{"samples", r.samples}, {"recorded", r.recorded}, {"refused", r.refused}};
     std::printf("%s\n", json::serialize(out).c_str());

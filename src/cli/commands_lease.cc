@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "backend/backend_store.h"
 #include "cli/context.h"
 #include "cli/exit_codes.h"
 #include "cli/table.h"
@@ -213,8 +214,20 @@ Status ShowLease(const GlobalOptions& options, const std::string& id_text, bool 
   STRAITS_ASSIGN_OR_RETURN(auto rt, OpenRuntime(options));
   STRAITS_ASSIGN_OR_RETURN(lease::Lease l, rt->leases->service().Get(id, CliActor()));
   STRAITS_ASSIGN_OR_RETURN(auto decisions, rt->leases->service().Decisions(id, CliActor()));
+  // Where the lease stands on its site's execution backend (Slurm sites only).
+  STRAITS_ASSIGN_OR_RETURN(auto backends, backend::BackendStore::Open(options.db_path));
+  STRAITS_ASSIGN_OR_RETURN(std::optional<backend::LeaseBackendState> on_backend, backends->Get(id));
   if (as_json) {
     json::object out = lease::LeaseToJson(l);
+    if (on_backend) {
+      const backend::LeaseBackendState& b = *on_backend;
+      out["backend"] = json::object{
+          {"status", b.status},
+          {"attempts", b.attempts},
+          {"next_attempt", b.attempts > 0 ? json::value(b.next_attempt.ToString()) : nullptr},
+          {"last_error", b.last_error.empty() ? json::value(nullptr) : json::value(b.last_error)},
+          {"applied_version", b.applied_version}};
+    }
     json::array list;
     for (const lease_store::DecisionRecord& d : decisions) {
       boost::system::error_code ec;
@@ -234,6 +247,13 @@ Status ShowLease(const GlobalOptions& options, const std::string& id_text, bool 
               l.created_at.ToString().c_str(), l.updated_at.ToString().c_str());
   if (!l.reason.empty()) std::printf("  reason: %s\n", l.reason.c_str());
   if (!l.reviewed_by.empty()) std::printf("  reviewed by: %s\n", l.reviewed_by.c_str());
+  if (on_backend && on_backend->status == "pending" && on_backend->attempts > 0) {
+    std::printf("  backend: pending (attempt %d, next %s, error %s)\n", on_backend->attempts,
+                on_backend->next_attempt.ToString().c_str(), on_backend->last_error.c_str());
+  } else if (on_backend) {
+    std::printf("  backend: %s (lease version %lld)\n", on_backend->status.c_str(),
+                static_cast<long long>(on_backend->applied_version));
+  }
   for (const lease_store::DecisionRecord& d : decisions) {
     std::printf("  decision %s at %s (regimes of %s): %s at %s on %s\n", d.stage.c_str(),
                 d.at.ToString().c_str(), d.date.DateString().c_str(),

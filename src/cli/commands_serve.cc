@@ -3,6 +3,7 @@
 
 #include "api/api.h"
 #include "api/server.h"
+#include "backend/backend_loop.h"
 #include "catalog/shipped.h"
 #include "cli/context.h"
 #include "cli/exit_codes.h"
@@ -22,10 +23,18 @@ struct ServeFlags {
   size_t body_limit = 1 << 20;
   std::string web_root = "web/dist";
   int64_t meter_every = 300;  // seconds; 0: leases are not metered
+  // Seconds between passes of the backend loop (apply, release) and between
+  // usage polls of Slurm sites; 0: no loop.
+  int64_t backend_every = 5;
+  int64_t backend_poll_every = 60;
 };
 
 Status Serve(const GlobalOptions& options, const ServeFlags& flags) {
   api::ServerOptions server_options;
+  if (flags.backend_every < 0) return InvalidArgument("must be 0 (off) or more", "--backend-every");
+  if (flags.backend_poll_every < 0) {
+    return InvalidArgument("must be 0 (never) or more", "--backend-poll-every");
+  }
   STRAITS_RETURN_IF_ERROR(
       api::ParseListenAddress(flags.listen, server_options.address, server_options.port));
   if (flags.threads < 1 || flags.threads > 256) {
@@ -53,6 +62,24 @@ Status Serve(const GlobalOptions& options, const ServeFlags& flags) {
       std::fprintf(stderr, "straits: metering: %s\n", run.status().ToString().c_str());
     });
   }
+  // Leases at Slurm sites become reservations, and their jobs' usage records,
+  // as `straits backend run` does (backend/backend_loop.h); the loop reads the
+  // site configuration every pass, so sites configured later are picked up.
+  std::unique_ptr<backend::BackendLoop> backend_loop;
+  if (flags.backend_every > 0) {
+    backend::BackendLoopOptions loop_options;
+    loop_options.every = Duration::Seconds(flags.backend_every);
+    loop_options.poll_every = Duration::Seconds(flags.backend_poll_every);
+    auto log = [](const backend::LoopEvent& event) {
+      std::string line = backend::LoopEventLine(event);
+      if (line.empty()) return;
+      std::FILE* to = event.status.ok() ? stdout : stderr;
+      std::fprintf(to, "straits: %s\n", line.c_str());
+      std::fflush(to);
+    };
+    STRAITS_ASSIGN_OR_RETURN(backend_loop, backend::BackendLoop::Start(options.db_path, *store,
+                                                                       clock, loop_options, log));
+  }
   api::Api api(services);
   server_options.on_listening = [&](const std::string& bound) {
     std::printf("straits: serving http://%s (threads %d, database %s); Ctrl-C to stop\n",
@@ -61,6 +88,7 @@ Status Serve(const GlobalOptions& options, const ServeFlags& flags) {
   };
   api::Server server(api, server_options);
   STRAITS_RETURN_IF_ERROR(server.Run());
+  backend_loop.reset();  // a pass in progress finishes first
   std::printf("straits: stopped; database closed\n");
   return Status::Ok();
 }
@@ -85,6 +113,15 @@ void RegisterServeCommands(CLI::App& app, GlobalOptions& options, int& exit_code
   serve
       ->add_option("--meter-every", flags->meter_every,
                    "Meter leases into usage records every N seconds (0: never)")
+      ->capture_default_str();
+  serve
+      ->add_option("--backend-every", flags->backend_every,
+                   "Apply leases to Slurm sites (and release ended ones) every N seconds "
+                   "(0: never; docs/slurm.md)")
+      ->capture_default_str();
+  serve
+      ->add_option("--backend-poll-every", flags->backend_poll_every,
+                   "Poll Slurm sites for finished jobs' usage every N seconds (0: never)")
       ->capture_default_str();
   serve->callback([&options, &exit_code, flags] {
     Status s = Serve(options, *flags);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <vector>
 
 #include "billing/meter.h"
@@ -67,6 +68,11 @@ Result<MeterRun> LeaseMeter::Run(Instant until, std::optional<Instant> from) {
   if (watermark && run.until < *watermark) run.until = *watermark;
   if (run.until <= run.from) return run;
 
+  std::set<std::string> self_metered;
+  if (self_metered_) {
+    STRAITS_ASSIGN_OR_RETURN(std::vector<SiteId> sites, self_metered_());
+    for (const SiteId& site : sites) self_metered.insert(site.str());
+  }
   STRAITS_ASSIGN_OR_RETURN(std::vector<lease_store::AllocationRow> rows,
                            leases_.LoadAllocations(run.from));
   // Allocations by lease, in lease order, so records come out grouped.
@@ -79,6 +85,7 @@ Result<MeterRun> LeaseMeter::Run(Instant until, std::optional<Instant> from) {
   for (const auto& [seq, lease_rows] : by_lease) {
     STRAITS_ASSIGN_OR_RETURN(lease::Lease l, leases_.GetLease(lease::LeaseIdFromSeq(seq)));
     if (!Metered(l.state) || !l.placement) continue;
+    if (self_metered.count(l.placement->site.str()) > 0) continue;
     const lease::LeasePlacement& p = *l.placement;
     Instant start = p.start, end = p.end;
     for (const lease_store::AllocationRow* row : lease_rows) {

@@ -14,7 +14,11 @@
 // skips as already held.
 //
 // Leases pending review, on compliance hold, denied, cancelled or expired are
-// not metered: their GPUs did not run for the tenant.
+// not metered: their GPUs did not run for the tenant. Neither are leases at
+// sites whose execution backend reports usage itself (Slurm: jobs' GPU time
+// from its accounting, `straits backend poll`): metering their allocations
+// too would bill the same GPUs twice, and reserved-but-idle time is priced by
+// the lease's terms, not by usage records.
 //
 //   LeaseMeter meter(*lease_store, *billing_store, billing_service);
 //   STRAITS_ASSIGN_OR_RETURN(MeterRun run, meter.Run(clock.Now()));
@@ -27,6 +31,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -55,10 +60,18 @@ struct MeterRun {
 
 class LeaseMeter {
  public:
-  // All three must outlive the meter.
+  // The sites whose backend reports usage itself; asked once per run, so a
+  // site configured while `straits serve` runs is left out from the next run.
+  using SelfMeteredSites = std::function<Result<std::vector<SiteId>>()>;
+
+  // All three must outlive the meter. `self_metered` may be null (every site
+  // is metered here).
   LeaseMeter(lease_store::LeaseStore& leases, billing_store::BillingStore& billing,
-             billing_store::BillingService& service)
-      : leases_(leases), billing_(billing), service_(service) {}
+             billing_store::BillingService& service, SelfMeteredSites self_metered = nullptr)
+      : leases_(leases),
+        billing_(billing),
+        service_(service),
+        self_metered_(std::move(self_metered)) {}
 
   // Meters up to `until` (rounded down to the hour). `from`, when given and
   // before the watermark, starts there instead (re-metering a past stretch:
@@ -72,6 +85,7 @@ class LeaseMeter {
   lease_store::LeaseStore& leases_;
   billing_store::BillingStore& billing_;
   billing_store::BillingService& service_;
+  SelfMeteredSites self_metered_;
 };
 
 // `t` rounded down to its UTC hour.

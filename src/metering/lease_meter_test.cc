@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <future>
 
+#include "backend/backend_store.h"
 #include "billing_store/billing_service.h"
 #include "billing_store/sqlite_billing_store.h"
 #include "lease_store/sqlite_lease_store.h"
@@ -204,6 +205,48 @@ TEST_F(LeaseMeterTest, ALeaseWhoseUsageComesFromElsewhereDoesNotHoldBackTheOther
   ASSERT_EQ(run->conflicts.size(), 1u);
   EXPECT_NE(run->conflicts[0].find(reported.str()), std::string::npos) << run->conflicts[0];
   EXPECT_EQ(*billing_->CountUsage(), 11);
+}
+
+TEST_F(LeaseMeterTest, LeasesAtASiteWhoseBackendReportsUsageAreNotMetered) {
+  AddLease(4, 0, 10, State::kCompleted);
+  int asked = 0;
+  LeaseMeter meter(*leases_, *billing_, *service_, [&asked]() -> Result<std::vector<SiteId>> {
+    ++asked;
+    return std::vector<SiteId>{*SiteId::Parse("s1")};
+  });
+  Result<MeterRun> run = meter.Run(T(12));
+  ASSERT_TRUE(run.ok()) << run.status();
+  EXPECT_EQ(asked, 1);
+  EXPECT_EQ(run->leases, 0);
+  EXPECT_EQ(run->records, 0);
+  EXPECT_EQ(*billing_->CountUsage(), 0);
+
+  // Should the sites not be known, nothing is metered and the watermark stays.
+  LeaseMeter failing(*leases_, *billing_, *service_,
+                     []() -> Result<std::vector<SiteId>> { return Unavailable("busy"); });
+  EXPECT_EQ(failing.Run(T(20)).status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(*billing_->MeteredUntil(), T(12));
+}
+
+TEST_F(LeaseMeterTest, TheRuntimeLeavesSlurmSitesToTheirBackend) {
+  AddLease(4, 0, 10, State::kCompleted);
+  auto backends = backend::BackendStore::Open(path_);
+  ASSERT_TRUE(backends.ok()) << backends.status();
+  backend::slurm::SlurmSiteConfig slurm_site;
+  slurm_site.site = *SiteId::Parse("s1");
+  slurm_site.cluster = "c1";
+  ASSERT_TRUE((*backends)->SaveSites({slurm_site}).ok());
+  auto runtime = MeteringRuntime::Open(path_, *fleet_);
+  ASSERT_TRUE(runtime.ok()) << runtime.status();
+  Result<MeterRun> run = (*runtime)->meter().Run(T(12));
+  ASSERT_TRUE(run.ok()) << run.status();
+  EXPECT_EQ(run->records, 0);
+
+  // Once the site is back on the simulated backend, its leases are metered.
+  ASSERT_TRUE((*backends)->SaveSites({}).ok());
+  run = (*runtime)->meter().Run(T(12), T(0));
+  ASSERT_TRUE(run.ok()) << run.status();
+  EXPECT_EQ(run->added, 10);
 }
 
 TEST_F(LeaseMeterTest, TheInvoiceLineIsHoursTimesGpusTimesTheRate) {

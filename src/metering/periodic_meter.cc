@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "backend/backend_store.h"
 #include "billing_store/sqlite_billing_store.h"
 #include "lease_store/sqlite_lease_store.h"
 
@@ -17,8 +18,17 @@ Result<std::unique_ptr<MeteringRuntime>> MeteringRuntime::Open(const std::string
                            billing_store::OpenSqliteBillingStore(db_path, {.connections = 1}));
   // Models come from leases the lease service placed, so they are known.
   runtime->service_ = std::make_unique<billing_store::BillingService>(fleet, *runtime->billing_);
-  runtime->meter_ =
-      std::make_unique<LeaseMeter>(*runtime->leases_, *runtime->billing_, *runtime->service_);
+  STRAITS_ASSIGN_OR_RETURN(runtime->backends_, backend::BackendStore::Open(db_path));
+  backend::BackendStore* backends = runtime->backends_.get();
+  auto slurm_sites = [backends]() -> Result<std::vector<SiteId>> {
+    STRAITS_ASSIGN_OR_RETURN(std::vector<backend::slurm::SlurmSiteConfig> configs,
+                             backends->Sites());
+    std::vector<SiteId> sites;
+    for (const backend::slurm::SlurmSiteConfig& c : configs) sites.push_back(c.site);
+    return sites;
+  };
+  runtime->meter_ = std::make_unique<LeaseMeter>(*runtime->leases_, *runtime->billing_,
+                                                 *runtime->service_, slurm_sites);
   return runtime;
 }
 

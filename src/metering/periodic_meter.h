@@ -26,13 +26,18 @@
 #include "metering/lease_meter.h"
 #include "store/store.h"
 
+namespace straits::backend {
+class BackendStore;
+}
+
 namespace straits::metering {
 
 class PeriodicMeter;
 
 // The lease and billing repositories on the database, the billing service
 // over them and the fleet, and a meter of the one into the other. `fleet`
-// must outlive it.
+// must outlive it. Sites with a Slurm backend (backend/backend_store.h) are
+// left to it: their usage comes from Slurm's accounting.
 class MeteringRuntime {
  public:
   // Errors of OpenSqliteLeaseStore and OpenSqliteBillingStore (not_found: no
@@ -57,6 +62,7 @@ class MeteringRuntime {
   std::unique_ptr<lease_store::LeaseStore> leases_;
   std::unique_ptr<billing_store::BillingStore> billing_;
   std::unique_ptr<billing_store::BillingService> service_;
+  std::unique_ptr<backend::BackendStore> backends_;
   std::unique_ptr<LeaseMeter> meter_;
   std::unique_ptr<PeriodicMeter> timer_;  // destroyed first: it uses the meter
 };
