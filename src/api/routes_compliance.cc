@@ -9,6 +9,7 @@
 #include "api/api.h"
 #include "api/json_io.h"
 #include "api/route_family.h"
+#include "auth/accounts.h"
 #include "lease_store/sqlite_lease_store.h"
 #include "policy/check.h"
 #include "policy/clearance_store.h"
@@ -165,8 +166,48 @@ Result<Response> AddClearance(Context& ctx) {
   STRAITS_ASSIGN_OR_RETURN(policy::Clearance clearance, policy::ClearanceFromJson(body));
   STRAITS_ASSIGN_OR_RETURN(policy::ClearanceStore * store,
                            policy::SharedClearanceStore(ctx.services.db_path));
+  // Refuse what could never be recorded before asking anyone to confirm it.
+  STRAITS_RETURN_IF_ERROR(store->Check(clearance));
+  STRAITS_ASSIGN_OR_RETURN(std::vector<policy::StoredClearance> existing, store->List());
+  for (const policy::StoredClearance& e : existing) {
+    if (e.clearance.entry_id == clearance.entry_id &&
+        e.clearance.party_name == clearance.party_name) {
+      return AlreadyExists("\"" + clearance.party_name + "\" is already cleared of entry " +
+                               clearance.entry_id + " (clearance " + std::to_string(e.id) + ")",
+                           "entry_id");
+    }
+  }
+  // Dual control: the first compliance user's clearance waits (202) until a
+  // second, different one confirms it; only then does it apply.
+  STRAITS_ASSIGN_OR_RETURN(auth::AccountStore * accounts,
+                           auth::SharedAccountStore(ctx.services.db_path));
+  const std::string subject = "clearance:" + clearance.entry_id + ":" + clearance.party_name;
+  const Instant now = ctx.services.clock.Now();
+  STRAITS_ASSIGN_OR_RETURN(std::optional<auth::PendingApproval> pending,
+                           accounts->FindPendingApproval(subject));
+  if (!pending) {
+    STRAITS_RETURN_IF_ERROR(
+        accounts->AddPendingApproval({subject, clearance.cleared_by, clearance.reason, "", now}));
+    boost::json::object out = policy::ClearanceToJson(clearance);
+    out["pending"] = true;
+    out["needs"] = "confirmation by a second compliance user";
+    return JsonResponse(out, 202);
+  }
+  if (pending->user == clearance.cleared_by) {
+    return FailedPrecondition("this clearance was proposed by " + pending->user + " at " +
+                                  pending->at.ToString() +
+                                  "; a second, different compliance user must confirm it",
+                              "cleared_by");
+  }
+  clearance.reason = pending->reason + " (dual control: proposed by " + pending->user + " at " +
+                     pending->at.ToString() + "; confirmed by " + clearance.cleared_by +
+                     (clearance.reason == pending->reason ? "" : ": " + clearance.reason) + ")";
+  clearance.cleared_by = pending->user + ", " + clearance.cleared_by;
   const std::string actor = "token:" + ctx.identity.token_id + " (" + ctx.identity.name + ")";
   STRAITS_ASSIGN_OR_RETURN(policy::StoredClearance stored, store->Add(clearance, actor));
+  STRAITS_RETURN_IF_ERROR(accounts->ResolvePendingApproval(
+      subject, "confirmed by " + ctx.identity.name + " as clearance " + std::to_string(stored.id),
+      now));
   boost::json::object out = policy::ClearanceToJson(stored.clearance);
   out["id"] = stored.id;
   return JsonResponse(out, 201);
@@ -227,11 +268,17 @@ RouteFamily ComplianceRoutes() {
            {"post",
             "/v1/screening/clearances",
             "compliance",
-            "Clear a false positive (party name and list entry) with a reason; recorded and "
-            "written to the audit trail",
+            "Clear a false positive (party name and list entry) with a reason. Dual control: "
+            "the first compliance user's request is held (202, pending); the same request by a "
+            "second, different compliance user records the clearance (201), audited with both "
+            "names",
             {},
             "ClearanceRequest",
-            {{"201", "Clearance"}, {"400", "Error"}, {"404", "Error"}, {"409", "Error"}},
+            {{"201", "Clearance"},
+             {"202", "Clearance"},
+             {"400", "Error"},
+             {"404", "Error"},
+             {"409", "Error"}},
             true},
            {"get",
             "/v1/screening/clearances",

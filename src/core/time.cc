@@ -157,6 +157,18 @@ Result<Instant> Instant::Parse(std::string_view text) {
     if (pos < text.size() && text[pos] == ':') {
       if (!ReadDigits(text, pos + 1, 2, second)) return BadInstant(text);
       pos += 3;
+      // RFC 3339 fractional seconds (a browser's toISOString() sends
+      // milliseconds): up to nine digits, dropped, since Straits counts whole
+      // seconds.
+      if (pos < text.size() && text[pos] == '.') {
+        size_t digits = 0;
+        while (pos + 1 + digits < text.size() && text[pos + 1 + digits] >= '0' &&
+               text[pos + 1 + digits] <= '9') {
+          ++digits;
+        }
+        if (digits == 0 || digits > 9) return BadInstant(text);
+        pos += 1 + digits;
+      }
     }
     if (pos >= text.size()) return BadInstant(text);  // a time needs a zone
     if (text[pos] == 'Z' && pos + 1 == text.size()) {

@@ -57,8 +57,9 @@ class Instant {
   static Result<Instant> FromCivil(int year, int month, int day, int hour = 0, int minute = 0,
                                    int second = 0);
 
-  // ISO 8601: "YYYY-MM-DD" (midnight UTC), "YYYY-MM-DDTHH:MM[:SS]Z", or with a
-  // "+HH:MM"/"-HH:MM" offset. A space may replace the 'T'.
+  // ISO 8601: "YYYY-MM-DD" (midnight UTC), "YYYY-MM-DDTHH:MM[:SS[.fff]]Z", or
+  // with a "+HH:MM"/"-HH:MM" offset. A space may replace the 'T'. Fractional
+  // seconds (1 to 9 digits) are dropped.
   static Result<Instant> Parse(std::string_view text);
 
   constexpr int64_t unix_seconds() const { return seconds_; }

@@ -35,7 +35,7 @@ class SqliteClearanceStore final : public ClearanceStore {
                        std::vector<ListEntry> entries)
       : pool_(std::move(pool)), audit_(std::move(audit)), entries_(std::move(entries)) {}
 
-  Result<StoredClearance> Add(const Clearance& clearance, const std::string& actor) override {
+  Status Check(const Clearance& clearance) const override {
     STRAITS_RETURN_IF_ERROR(ValidateClearance(clearance));
     bool known_entry = false;
     for (const ListEntry& entry : entries_)
@@ -45,6 +45,11 @@ class SqliteClearanceStore final : public ClearanceStore {
                           "\" (the ids are in `straits screen NAME --json`, entry.id)",
                       "entry_id");
     }
+    return Status::Ok();
+  }
+
+  Result<StoredClearance> Add(const Clearance& clearance, const std::string& actor) override {
+    STRAITS_RETURN_IF_ERROR(Check(clearance));
     StoredClearance stored{.id = 0, .clearance = clearance};
     {
       auto conn = pool_->Acquire();

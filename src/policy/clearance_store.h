@@ -40,6 +40,9 @@ class ClearanceStore {
  public:
   virtual ~ClearanceStore() = default;
   // `actor` is recorded in the audit trail ("token:tok_1 (ops)", "cli:alice").
+  // What Add would refuse, without writing: invalid_argument naming an empty
+  // field, not_found (field "entry_id") for an entry not in the lists.
+  virtual Status Check(const Clearance& clearance) const = 0;
   virtual Result<StoredClearance> Add(const Clearance& clearance, const std::string& actor) = 0;
   // Every clearance, oldest first.
   virtual Result<std::vector<StoredClearance>> List() = 0;

@@ -34,6 +34,17 @@ class ComplianceHttpTest : public testing::Test {
     auto import = testing_support::Run({STRAITS_BINARY, "--db", db, "import", "fleet",
                                         std::string(STRAITS_SOURCE_DIR) + "/data/demo/world.toml"});
     ASSERT_EQ(import.exit_code, 0) << import.err;
+    // Two compliance officers, for the dual control of clearances.
+    for (const char* user : {"alice", "bob"}) {
+      auto added = testing_support::Run(
+          {STRAITS_BINARY, "--db", db, "users", "add", user, "--role", "compliance"});
+      ASSERT_EQ(added.exit_code, 0) << added.err;
+      auto token = testing_support::Run(
+          {STRAITS_BINARY, "--db", db, "tokens", "create", "--user", user, "--quiet"});
+      ASSERT_EQ(token.exit_code, 0) << token.err;
+      (std::string(user) == "alice" ? alice_ : bob_) =
+          new std::string(token.out.substr(0, token.out.find('\n')));
+    }
     server_ = new Child(
         {STRAITS_BINARY, "--db", db, "serve", "--listen", "127.0.0.1:0", "--threads", "2"});
     std::string line = server_->WaitForLine("serving http://", 20000);
@@ -48,6 +59,8 @@ class ComplianceHttpTest : public testing::Test {
     std::filesystem::remove_all(*dir_);
     delete dir_;
     delete token_;
+    delete alice_;
+    delete bob_;
   }
 
   static HttpReply Get(const std::string& target) {
@@ -55,8 +68,12 @@ class ComplianceHttpTest : public testing::Test {
     return c.Request("GET", target, *token_);
   }
   static HttpReply Post(const std::string& target, const std::string& body) {
+    return PostAs(*token_, target, body);
+  }
+  static HttpReply PostAs(const std::string& token, const std::string& target,
+                          const std::string& body) {
     HttpConnection c("127.0.0.1", port_);
-    return c.Request("POST", target, *token_, body);
+    return c.Request("POST", target, token, body);
   }
   static boost::json::value Json(const HttpReply& r) { return boost::json::parse(r.body); }
   static std::string Str(const boost::json::value& v, const char* key) {
@@ -80,12 +97,16 @@ class ComplianceHttpTest : public testing::Test {
 
   static std::filesystem::path* dir_;
   static std::string* token_;
+  static std::string* alice_;
+  static std::string* bob_;
   static Child* server_;
   static int port_;
 };
 
 std::filesystem::path* ComplianceHttpTest::dir_ = nullptr;
 std::string* ComplianceHttpTest::token_ = nullptr;
+std::string* ComplianceHttpTest::alice_ = nullptr;
+std::string* ComplianceHttpTest::bob_ = nullptr;
 Child* ComplianceHttpTest::server_ = nullptr;
 int ComplianceHttpTest::port_ = 0;
 
@@ -290,17 +311,33 @@ TEST_F(ComplianceHttpTest, ClearancesAreRecordedAppliedAndAudited) {
 
   const std::string body = R"({"party_name": ")" + name + R"(", "entry_id": ")" + entry +
                            R"(", "reason": "a different company, registered in Penang"})";
-  HttpReply added = Post("/v1/screening/clearances", body);
+  // Dual control: alice's clearance waits; she cannot confirm it herself; it
+  // does not apply until bob confirms it.
+  HttpReply proposed = PostAs(*alice_, "/v1/screening/clearances", body);
+  ASSERT_EQ(proposed.status, 202) << proposed.body;
+  EXPECT_TRUE(Json(proposed).at("pending").as_bool());
+  HttpReply self = PostAs(*alice_, "/v1/screening/clearances", body);
+  EXPECT_EQ(self.status, 409) << self.body;
+  EXPECT_EQ(Error(self).first, "failed_precondition");
+  EXPECT_TRUE(Json(Get("/v1/screening/clearances")).at("items").as_array().empty());
+  HttpReply waiting = Post("/v1/screening/search", R"({"name": "Zhipu Huazhang Tech"})");
+  EXPECT_TRUE(Json(waiting).at("matches").at(0).at("cleared").is_null()) << waiting.body;
+
+  HttpReply added = PostAs(*bob_, "/v1/screening/clearances", body);
   ASSERT_EQ(added.status, 201) << added.body;
   EXPECT_EQ(Str(Json(added), "entry_id"), entry);
-  EXPECT_FALSE(Str(Json(added), "cleared_by").empty());
+  EXPECT_EQ(Str(Json(added), "cleared_by"), "alice, bob");
+  EXPECT_EQ(PostAs(*bob_, "/v1/screening/clearances", body).status, 409);
   EXPECT_EQ(Post("/v1/screening/clearances", body).status, 409);
 
   HttpReply list = Get("/v1/screening/clearances");
   ASSERT_EQ(list.status, 200);
-  ASSERT_EQ(Json(list).at("items").as_array().size(), 1u);
-  EXPECT_EQ(Str(Json(list).at("items").at(0), "reason"),
-            "a different company, registered in Penang");
+  const boost::json::value list_body = Json(list);  // owns the views below
+  ASSERT_EQ(list_body.at("items").as_array().size(), 1u);
+  const std::string reason = Str(list_body.at("items").at(0), "reason");
+  EXPECT_EQ(reason.rfind("a different company, registered in Penang", 0), 0u) << reason;
+  EXPECT_NE(reason.find("proposed by alice"), std::string::npos) << reason;
+  EXPECT_NE(reason.find("confirmed by bob"), std::string::npos) << reason;
 
   // Applied: the match is still reported, with its clearance, and no longer flags the party.
   HttpReply after = Post("/v1/screening/search", R"({"name": "Zhipu Huazhang Tech"})");

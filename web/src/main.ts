@@ -9,6 +9,7 @@ import { renderCompliance } from './pages/compliance';
 import { renderFleet } from './pages/fleet';
 import { renderLease, renderLeases } from './pages/leases';
 import { renderLogin, sessionRouteExists } from './pages/login';
+import { parseHash } from './hashroute';
 import { renderRevenue } from './pages/revenue';
 
 interface Page {
@@ -99,7 +100,7 @@ async function signOut(): Promise<void> {
 export async function route(): Promise<void> {
   disposeCharts();
   const main = document.getElementById('main')!;
-  const parts = location.hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
+  const { parts } = parseHash(location.hash);
   if (!who) who = await identify().catch(() => null);
   if (!who) {
     renderNav('');
