@@ -44,6 +44,22 @@ runStraits(db, 'import', 'lease-terms', demo('lease-terms.csv'));
 runStraits(db, 'import', 'ratecards', demo('ratecards.csv'));
 runStraits(db, 'import', 'usage', demo('usage.csv'));
 runStraits(db, 'invoices', 'generate', '--period', '2026-10');
+// One user per role, with a password for the browser's session login.
+const users = {
+  operator: ['olga', 'operator'],
+  compliance: ['carla', 'compliance'],
+  finance: ['fiona', 'finance'],
+  tenant: ['tom', 'tenant', '--org', 'lumen-robotics'],
+  auditor: ['aude', 'auditor'],
+};
+const password = 'correct horse battery staple';
+for (const [name, role, ...rest] of Object.values(users)) {
+  const r = spawnSync(straits, ['--db', db, 'users', 'add', name, '--role', role, ...rest, '--password-stdin'], {
+    input: `${password}\n`,
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`users add ${name}: ${r.stderr}`);
+}
 
 const server = spawn(straits, ['--db', db, 'serve', '--listen', '127.0.0.1:0', '--web-root', webRoot], {
   stdio: ['ignore', 'pipe', 'inherit'],
@@ -221,6 +237,59 @@ await step('audit page: log with search and an intact chain', async () => {
   if (rows < 1) throw new Error('no audit entry names the lease');
   await shot('audit');
 });
+
+// Each role signs in with its password (an HttpOnly session cookie) in a
+// fresh browser context, sees the pages its role may use and no others, and
+// every page it sees loads without an error.
+const pagesOf = {
+  operator: ['Fleet', 'Leases'],
+  compliance: ['Fleet', 'Leases', 'Compliance', 'Audit'],
+  finance: ['Leases', 'Revenue'],
+  tenant: ['Fleet', 'Leases', 'Revenue'],
+  auditor: ['Fleet', 'Leases', 'Compliance', 'Revenue', 'Audit'],
+};
+const allPages = ['Fleet', 'Leases', 'Compliance', 'Revenue', 'Audit'];
+for (const [role, [user]] of Object.entries(users)) {
+  await step(`${role} signs in with a password and walks its pages`, async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+    const p = await ctx.newPage();
+    p.setDefaultTimeout(15_000);
+    const errors = [];
+    p.on('pageerror', (e) => errors.push(String(e)));
+    try {
+      await p.goto(`${base}/`);
+      await p.locator('input[name=user]').fill(user);
+      await p.locator('input[name=password]').fill(password);
+      await p.getByRole('button', { name: 'Sign in' }).click();
+      await p.getByRole('link', { name: pagesOf[role][0], exact: true }).waitFor();
+      const cookies = await ctx.cookies();
+      if (!cookies.some((c) => c.httpOnly && c.sameSite !== 'None')) throw new Error('no HttpOnly, SameSite session cookie');
+      const nav = p.locator('nav');
+      for (const title of allPages) {
+        const shown = (await nav.getByRole('link', { name: title, exact: true }).count()) > 0;
+        if (shown !== pagesOf[role].includes(title)) throw new Error(`${title} ${shown ? 'shown' : 'hidden'} for ${role}`);
+      }
+      for (const title of pagesOf[role]) {
+        await nav.getByRole('link', { name: title, exact: true }).click();
+        await p.waitForFunction(() => !document.querySelector('.state.loading'));
+        const failed = await p.locator('.state.error').count();
+        if (failed) throw new Error(`${title}: ${await p.locator('.state.error').first().textContent()}`);
+        await p.screenshot({ path: path.join(out, `role-${role}-${title.toLowerCase()}.png`), fullPage: true });
+      }
+      if (role === 'tenant') {
+        // Another organization's lease by its address: not found, as if it did not exist.
+        await p.goto(`${base}/#/leases/${encodeURIComponent(leaseId)}`);
+        await p.waitForFunction(() => !document.querySelector('.state.loading'));
+        const text = await p.locator('#main').textContent();
+        if (!/not_found/.test(text) || text.includes('qiantang-sg')) throw new Error(`another tenant's lease: ${text.slice(0, 200)}`);
+        await p.screenshot({ path: path.join(out, 'role-tenant-foreign-lease.png'), fullPage: true });
+      }
+      if (errors.length) throw new Error(errors.join(' | '));
+    } finally {
+      await ctx.close();
+    }
+  });
+}
 
 await step('works on a phone screen', async () => {
   await page.setViewportSize({ width: 390, height: 844 });
