@@ -1,5 +1,6 @@
 #include "api/dual_control.h"
 
+#include "api/actor.h"
 #include "api/api.h"
 #include "api/json_io.h"
 #include "auth/accounts.h"
@@ -20,8 +21,7 @@ Result<Response> Gate(const Handler& approve, Context& ctx) {
   if (!ctx.services.leases) return approve(ctx);
   Result<LeaseId> id = LeaseId::Parse(ctx.params.at("id"));
   if (!id.ok()) return approve(ctx);
-  const lease::Actor actor{"token:" + ctx.identity.token_id + " (" + ctx.identity.name + ")",
-                           ctx.identity.token_id, ctx.identity.org};
+  const lease::Actor actor = LeaseActorOf(ctx);
   Result<lease::Lease> lease = ctx.services.leases->Get(*id, actor);
   if (!lease.ok() || lease->verdict != policy::Verdict::kLicenseRequired || !AwaitsReview(*lease)) {
     return approve(ctx);

@@ -1,4 +1,5 @@
 // The audit trail: verify the hash chain, export entries.
+#include "api/actor.h"
 #include "api/api.h"
 #include "api/json_io.h"
 #include "api/route_family.h"
@@ -9,10 +10,7 @@ namespace {
 
 constexpr size_t kMaxEntries = 10'000;
 
-lease::Actor ActorOf(const Context& ctx) {
-  return lease::Actor{"token:" + ctx.identity.token_id + " (" + ctx.identity.name + ")",
-                      ctx.identity.token_id, ctx.identity.org};
-}
+lease::Actor ActorOf(const Context& ctx) { return LeaseActorOf(ctx); }
 
 Result<std::optional<Instant>> QueryTime(const Context& ctx, const std::string& name) {
   const std::string* text = ctx.request.Query(name);

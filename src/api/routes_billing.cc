@@ -4,6 +4,7 @@
 // organization's invoices and the revenue drawn from them.
 #include <algorithm>
 
+#include "api/actor.h"
 #include "api/api.h"
 #include "api/json_io.h"
 #include "api/route_family.h"
@@ -24,7 +25,7 @@ Result<billing_store::BillingStore*> Repository(const Context& ctx) {
   return billing_store::SharedBillingStore(ctx.services.db_path);
 }
 
-billing_store::Scope ScopeOf(const Context& ctx) { return {ctx.identity.org}; }
+billing_store::Scope ScopeOf(const Context& ctx) { return BillingScopeOf(ctx); }
 
 std::string Query(const Context& ctx, const char* name) {
   const std::string* value = ctx.request.Query(name);

@@ -4,6 +4,7 @@
 // only its own leases (others are not found, through the lease service).
 #include <boost/json.hpp>
 
+#include "api/actor.h"
 #include "api/api.h"
 #include "api/json_io.h"
 #include "api/route_family.h"
@@ -34,8 +35,7 @@ Result<std::unique_ptr<JobScope>> OpenScope(Context& ctx) {
   Result<LeaseId> id = LeaseId::Parse(text);
   if (!id.ok()) return NotFound("no lease \"" + text + "\"", "id");
   auto scope = std::make_unique<JobScope>();
-  lease::Actor actor{"token:" + ctx.identity.token_id + " (" + ctx.identity.name + ")",
-                     ctx.identity.token_id, ctx.identity.org};
+  const lease::Actor actor = LeaseActorOf(ctx);
   STRAITS_ASSIGN_OR_RETURN(scope->lease, ctx.services.leases->Get(*id, actor));
   STRAITS_ASSIGN_OR_RETURN(
       scope->leases, lease_store::OpenSqliteLeaseStore(ctx.services.db_path, {.connections = 1}));

@@ -1,5 +1,6 @@
 // Leases: request, list, show, approve, deny, cancel, extend; the per-node
 // calendar of a site; the compliance holds report.
+#include "api/actor.h"
 #include "api/api.h"
 #include "api/dual_control.h"
 #include "api/json_io.h"
@@ -18,10 +19,7 @@ Result<lease::LeaseService*> Leases(Context& ctx) {
   return ctx.services.leases;
 }
 
-lease::Actor ActorOf(const Context& ctx) {
-  return lease::Actor{"token:" + ctx.identity.token_id + " (" + ctx.identity.name + ")",
-                      ctx.identity.token_id, ctx.identity.org};
-}
+lease::Actor ActorOf(const Context& ctx) { return LeaseActorOf(ctx); }
 
 lease::Idempotency KeyOf(const Context& ctx) {
   lease::Idempotency key{ctx.request.idempotency_key, ""};

@@ -1,5 +1,6 @@
 // Quotes: where and when a training job can run, at what price, and whether
 // it is allowed, per site and accelerator model.
+#include "api/actor.h"
 #include "api/api.h"
 #include "api/json_io.h"
 #include "api/route_family.h"
@@ -14,8 +15,7 @@ Result<Response> CreateQuote(Context& ctx) {
   STRAITS_ASSIGN_OR_RETURN(boost::json::object body, ParseJsonObject(ctx.request.body));
   STRAITS_ASSIGN_OR_RETURN(lease::QuoteRequest request,
                            lease::QuoteRequestFromJson(body, ctx.services.clock.Now()));
-  lease::Actor actor{"token:" + ctx.identity.token_id + " (" + ctx.identity.name + ")",
-                     ctx.identity.token_id, ctx.identity.org};
+  const lease::Actor actor = LeaseActorOf(ctx);
   STRAITS_ASSIGN_OR_RETURN(lease::QuoteResult result, ctx.services.leases->Quote(request, actor));
   return JsonResponse(lease::QuoteResultToJson(result));
 }

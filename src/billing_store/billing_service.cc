@@ -392,7 +392,7 @@ Result<std::vector<billing::BillingAccount>> BillingService::Accounts(const Scop
   STRAITS_ASSIGN_OR_RETURN(billing::BillingCatalog catalog, LoadCatalog());
   std::vector<billing::BillingAccount> out;
   for (const billing::BillingAccount& a : catalog.accounts()) {
-    if (!scope.tenant || a.org == *scope.tenant) out.push_back(a);
+    if (scope.Sees(a.org)) out.push_back(a);
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
   return out;

@@ -28,6 +28,7 @@
 // (both are thread-safe); holds no state of its own.
 #pragma once
 
+#include <algorithm>
 #include <functional>
 #include <optional>
 #include <span>
@@ -49,6 +50,12 @@ namespace straits::billing_store {
 // Whose data a caller may see.
 struct Scope {
   std::optional<OrgId> tenant;  // none: everything (operator, finance)
+  // Subsidiaries the tenant was granted besides `tenant`.
+  std::vector<OrgId> granted = {};
+  bool Sees(const OrgId& org) const {
+    if (!tenant || org == *tenant) return true;
+    return std::find(granted.begin(), granted.end(), org) != granted.end();
+  }
 };
 
 enum class RevenueSource { kLeases, kLedger };

@@ -280,7 +280,7 @@ void LeaseService::NoteOwnChangeLocked(int64_t change) {
 Result<Lease> LeaseService::Visible(const LeaseId& id, const Actor& actor) {
   Result<Lease> lease = deps_.leases.GetLease(id);
   if (!lease.ok()) return lease.status();
-  if (actor.tenant() && lease->spec.tenant != *actor.org) {
+  if (!actor.Sees(lease->spec.tenant)) {
     return NotFound("no lease \"" + id.str() + "\"", "id");
   }
   return lease;
@@ -333,7 +333,7 @@ Result<Evaluated> LeaseService::EvaluatePlaced(const World& w, const Lease& leas
 Result<Outcome> LeaseService::Request(const LeaseSpec& spec, const Actor& actor,
                                       Idempotency idempotency) {
   STRAITS_RETURN_IF_ERROR(ValidateSpec(spec));
-  if (actor.tenant() && spec.tenant != *actor.org) {
+  if (!actor.Sees(spec.tenant)) {
     return PermissionDenied("a token of " + actor.org->str() +
                             " may request leases only for that organization, not " +
                             spec.tenant.str());
@@ -805,11 +805,15 @@ Result<Lease> LeaseService::Get(const LeaseId& id, const Actor& actor) {
 Result<store::Page<Lease>> LeaseService::List(lease_store::LeaseFilter filter,
                                               const store::PageRequest& page, const Actor& actor) {
   if (actor.tenant()) {
-    if (filter.tenant && *filter.tenant != *actor.org) {
+    if (filter.tenant && !actor.Sees(*filter.tenant)) {
       return PermissionDenied("a token of " + actor.org->str() +
-                              " sees only that organization's leases");
+                              " sees only that organization's leases and those of the "
+                              "subsidiaries it was granted");
     }
-    filter.tenant = *actor.org;
+    if (!filter.tenant) {
+      filter.tenants = actor.granted;
+      filter.tenants.push_back(*actor.org);
+    }
   }
   return deps_.leases.ListLeases(filter, page);
 }
@@ -863,7 +867,7 @@ Result<SiteCalendar> LeaseService::Calendar(const SiteId& site, Instant from, In
       auto cached = own.find(row.lease_seq);
       if (cached == own.end()) {
         Result<Lease> l = deps_.leases.GetLease(lease_id);
-        cached = own.emplace(row.lease_seq, l.ok() && l->spec.tenant == *actor.org).first;
+        cached = own.emplace(row.lease_seq, l.ok() && actor.Sees(l->spec.tenant)).first;
       }
       if (!cached->second) shown.reset();
     }

@@ -53,6 +53,7 @@
 // Thread-safety: all methods may be called concurrently.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -120,7 +121,14 @@ struct Actor {
   std::string name;          // recorded in the audit trail: "token:tok_1 (ops)", "cli:alice"
   std::string scope;         // whose idempotency keys these are: a token id, "cli"
   std::optional<OrgId> org;  // set for tenant-scoped callers
+  // Subsidiaries a tenant was granted besides `org` (straits users add --grant).
+  std::vector<OrgId> granted = {};
   bool tenant() const { return org.has_value(); }
+  // Whether the caller may see and act on `owner`'s leases (always for non-tenants).
+  bool Sees(const OrgId& owner) const {
+    if (!tenant() || owner == *org) return true;
+    return std::find(granted.begin(), granted.end(), owner) != granted.end();
+  }
 };
 
 // An Idempotency-Key and the fingerprint of the request it came with (the API

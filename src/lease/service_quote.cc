@@ -34,7 +34,7 @@ int64_t DefaultGpus(const placement::Topology& topology, placement::SiteIndex si
 }  // namespace
 
 Result<QuoteResult> LeaseService::Quote(const QuoteRequest& request, const Actor& actor) {
-  if (actor.tenant() && request.tenant != *actor.org) {
+  if (!actor.Sees(request.tenant)) {
     return PermissionDenied("a token of " + actor.org->str() +
                             " may ask for quotes only for that organization");
   }

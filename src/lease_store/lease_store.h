@@ -131,6 +131,7 @@ struct LeaseFilter {
   std::optional<OrgId> tenant;
   std::optional<lease::State> state;
   std::optional<SiteId> site;
+  std::vector<OrgId> tenants = {};  // when not empty: leases of any of these
 };
 
 struct AllocationRow {

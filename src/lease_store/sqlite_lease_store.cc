@@ -242,6 +242,11 @@ class SqliteLeaseStore final : public LeaseStore {
     const int limit = std::clamp(page.limit, 1, 1000);
     std::string sql = std::string(kLeaseColumns) + " WHERE seq > ?";
     if (filter.tenant) sql += " AND tenant = ?";
+    if (!filter.tenants.empty()) {
+      sql += " AND tenant IN (?";
+      for (size_t i = 1; i < filter.tenants.size(); ++i) sql += ", ?";
+      sql += ")";
+    }
     if (filter.state) sql += " AND state = ?";
     if (filter.site) sql += " AND site = ?";
     sql += " ORDER BY seq LIMIT ?";
@@ -249,6 +254,7 @@ class SqliteLeaseStore final : public LeaseStore {
     int arg = 1;
     stmt.Bind(arg++, after);
     if (filter.tenant) stmt.Bind(arg++, filter.tenant->str());
+    for (const OrgId& tenant : filter.tenants) stmt.Bind(arg++, tenant.str());
     if (filter.state) stmt.Bind(arg++, lease::StateName(*filter.state));
     if (filter.site) stmt.Bind(arg++, filter.site->str());
     stmt.Bind(arg, int64_t{limit} + 1);

@@ -79,6 +79,9 @@ class RolesTest : public testing::Test {
     AddUser("tenant-a", std::string("--role tenant --org ") + kTenantA);
     AddUser("tenant-b", std::string("--role tenant --org ") + kTenantB);
     AddUser("compliance-2", "--role compliance");
+    // The parent of tenant A, granted its subsidiary.
+    AddUser("parent", std::string("--role tenant --org harborview --grant ") + kTenantA);
+    tokens_["parent"] = Token("parent");
     tokens_["tenant"] = Token("tenant-a");
     tokens_["tenant-b"] = Token("tenant-b");
     server_ = std::make_unique<Child>(std::vector<std::string>{
@@ -269,6 +272,39 @@ TEST_F(RolesTest, ATenantCannotSeeAnotherTenantsLease) {
                           std::string(R"({"tenant": ")") + kTenantB +
                               R"(", "gpus": 8, "min_tpp": 1000, "duration": "24h"})");
   EXPECT_EQ(forged.status, 403) << forged.body;
+}
+
+// A tenant granted a subsidiary sees the subsidiary's leases and its own; the
+// subsidiary does not see the parent's; neither sees a third tenant's.
+TEST_F(RolesTest, AGrantedSubsidiaryIsVisibleToItsParentOnly) {
+  HttpReply sub = Post("/v1/leases", tokens_["tenant"],
+                       std::string(R"({"tenant": ")") + kTenantA +
+                           R"(", "gpus": 8, "min_tpp": 1000, "duration": "24h"})");
+  ASSERT_EQ(sub.status, 201) << sub.body;
+  const std::string sub_id(Json(sub).at("id").as_string());
+  HttpReply own =
+      Post("/v1/leases", tokens_["parent"],
+           R"({"tenant": "harborview", "gpus": 8, "min_tpp": 1000, "duration": "24h"})");
+  ASSERT_EQ(own.status, 201) << own.body;
+  const std::string own_id(Json(own).at("id").as_string());
+
+  EXPECT_EQ(Get("/v1/leases/" + sub_id, tokens_["parent"]).status, 200);
+  EXPECT_EQ(Get("/v1/leases/" + own_id, tokens_["parent"]).status, 200);
+  EXPECT_EQ(Get("/v1/leases/" + own_id, tokens_["tenant"]).status, 404);
+  EXPECT_EQ(Get("/v1/leases/" + TenantBLease(), tokens_["parent"]).status, 404);
+  HttpReply listed = Get("/v1/leases", tokens_["parent"]);
+  ASSERT_EQ(listed.status, 200);
+  const boost::json::value listed_body = Json(listed);  // owns what the loop reads
+  std::set<std::string> ids, tenants;
+  for (const auto& lease : listed_body.at("items").as_array()) {
+    ids.insert(std::string(lease.at("id").as_string()));
+    tenants.insert(std::string(lease.at("tenant").as_string()));
+  }
+  EXPECT_TRUE(ids.count(sub_id) && ids.count(own_id)) << listed.body;
+  EXPECT_EQ(tenants, (std::set<std::string>{"harborview", kTenantA})) << listed.body;
+  EXPECT_EQ(Get(std::string("/v1/leases?tenant=") + kTenantA, tokens_["parent"]).status, 200);
+  EXPECT_EQ(Get(std::string("/v1/leases?tenant=") + kTenantB, tokens_["parent"]).status, 403);
+  EXPECT_EQ(Get("/v1/leases?tenant=harborview", tokens_["tenant"]).status, 403);
 }
 
 TEST_F(RolesTest, WhoAmIShowsRoleAndOrganization) {
