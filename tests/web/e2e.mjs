@@ -44,6 +44,7 @@ runStraits(db, 'import', 'lease-terms', demo('lease-terms.csv'));
 runStraits(db, 'import', 'ratecards', demo('ratecards.csv'));
 runStraits(db, 'import', 'usage', demo('usage.csv'));
 runStraits(db, 'invoices', 'generate', '--period', '2026-10');
+runStraits(db, 'import', 'fleet', path.join(here, 'namesake.toml'));
 // One user per role, with a password for the browser's session login.
 const users = {
   operator: ['olga', 'operator'],
@@ -290,6 +291,43 @@ for (const [role, [user]] of Object.entries(users)) {
     }
   });
 }
+
+// Clearing a screening match takes two compliance officers: carla proposes
+// (held, not applied), the admin confirms; then the match leaves the queue.
+await step('a screening match is cleared under dual control', async () => {
+  const ctx = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+  const p = await ctx.newPage();
+  p.setDefaultTimeout(15_000);
+  try {
+    await p.goto(`${base}/`);
+    await p.locator('input[name=user]').fill(users.compliance[0]);
+    await p.locator('input[name=password]').fill(password);
+    await p.getByRole('button', { name: 'Sign in' }).click();
+    await p.getByRole('link', { name: 'Compliance', exact: true }).click();
+    const first = p.locator('li[data-party="zhipu-namesake-sg"]');
+    await first.waitFor();
+    await first.getByLabel('Reason').fill('Singapore company registered 2019, no relation to the listed Beijing firm');
+    await first.getByRole('button', { name: 'Clear' }).click();
+    const proposed = await first.getByTestId('clear-result').textContent();
+    if (!/waiting for a second compliance officer/.test(proposed)) throw new Error(`first officer: ${proposed}`);
+    await p.screenshot({ path: path.join(out, 'screening-proposed.png'), fullPage: true });
+  } finally {
+    await ctx.close();
+  }
+  await page.setViewportSize({ width: 1366, height: 900 });
+  await page.goto(`${base}/#/compliance`);
+  const second = page.locator('li[data-party="zhipu-namesake-sg"]');
+  await second.waitFor();
+  await second.getByLabel('Reason').fill('Confirmed: registry extract on file');
+  await second.getByRole('button', { name: 'Clear' }).click();
+  const cleared = await second.getByTestId('clear-result').textContent();
+  if (!/Cleared by carla, e2e-admin/.test(cleared)) throw new Error(`second officer: ${cleared}`);
+  await shot('screening-cleared');
+  await page.reload();
+  await page.getByTestId('screening-matches').waitFor();
+  await settled();
+  if ((await page.locator('li[data-party="zhipu-namesake-sg"]').count()) !== 0) throw new Error('the cleared match is still in the queue');
+});
 
 await step('works on a phone screen', async () => {
   await page.setViewportSize({ width: 390, height: 844 });

@@ -1,11 +1,13 @@
 // Compliance: the review queue (pending reviews and holds) with approve and
-// deny, the what-if view, and the regime timeline.
+// deny, screening matches with clear (pages/screening.ts), the what-if view,
+// and the regime timeline.
 import { ApiError, get, getAll, post } from '../api';
 import { chart } from '../charts';
 import { badge, empty, errorBox, field, fill, formValues, h, table } from '../dom';
 import { formatDay, formatInstant, humanize, stateLabel, verdictLabel } from '../format';
 import { leaseColumns, type Lease } from './leases';
 import { reasonsList } from './verdict';
+import { screeningMatches } from './screening';
 
 interface Pack {
   id: string;
@@ -40,11 +42,13 @@ function notServed(error: unknown): boolean {
 export async function renderCompliance(view: HTMLElement): Promise<void> {
   view.append(h('h1', {}, 'Compliance'));
   const queue = h('div');
+  const matches = h('div');
   const whatIf = h('div');
   const regimes = h('div');
-  view.append(queue, whatIf, regimes);
+  view.append(queue, matches, whatIf, regimes);
   await Promise.all([
     fill(queue, reviewQueue, 'Loading the review queue'),
+    fill(matches, screeningMatches, 'Screening the tenants'),
     fill(whatIf, whatIfView, 'Loading the what-if view'),
     fill(regimes, regimeTimeline, 'Loading the regimes'),
   ]);
