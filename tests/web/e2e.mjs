@@ -186,6 +186,7 @@ await step('lease detail shows the decision with citations', async () => {
   await detail.waitFor();
   await detail.getByText('iaas-training-due-diligence').first().waitFor();
   await detail.locator('.citation').first().waitFor();
+  await detail.getByTestId('lease-execution').getByText('Simulated backend').waitFor();
   leaseSite = (await detail.locator('dd a[href^="#/fleet/"]').first().textContent()).trim();
   await shot('lease-detail');
 });

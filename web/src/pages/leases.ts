@@ -12,6 +12,7 @@ import {
   verdictLabel,
 } from '../format';
 import { reasonsList, rulesList, rulesOf } from './verdict';
+import { executionPanel } from './execution';
 
 export interface Lease {
   id: string;
@@ -330,6 +331,8 @@ export async function renderLease(view: HTMLElement, id: string): Promise<void> 
             ),
       ),
     );
+    const execution = await executionPanel(lease.id);
+    if (execution) box.append(execution);
     return box;
   }, `Loading lease ${id}`);
 }
