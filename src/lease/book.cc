@@ -132,6 +132,10 @@ Result<BookReport> ReplayBook(std::string_view text, const std::string& source, 
       return report;
     }
   }
+  // Leases on hold before the replay: the report counts the ones it added,
+  // whether a reevaluate entry or a tick after an ownership change held them.
+  const lease::State kHeld[] = {lease::State::kComplianceHold};
+  STRAITS_ASSIGN_OR_RETURN(std::vector<Lease> held_before, leases.ListInStates(kHeld));
   std::map<std::string, LeaseId> refs;
   std::set<std::string> refused;  // refs whose request no site could host
   Instant last = Instant::FromUnixSeconds(0);
@@ -180,9 +184,9 @@ Result<BookReport> ReplayBook(std::string_view text, const std::string& source, 
     }
     if (op == "reevaluate") {
       const std::string why = OptionalText(entry, "why");
-      STRAITS_ASSIGN_OR_RETURN(ReevaluationReport r,
-                               service.Reevaluate(why.empty() ? "the lease book" : why, actor));
-      report.held += static_cast<int>(r.held.size());
+      // Holds are counted once, at the end: the clock's ticks hold leases too.
+      STRAITS_RETURN_IF_ERROR(
+          service.Reevaluate(why.empty() ? "the lease book" : why, actor).status());
       continue;
     }
     STRAITS_ASSIGN_OR_RETURN(std::string ref, Text(entry, "ref", where));
@@ -265,6 +269,9 @@ Result<BookReport> ReplayBook(std::string_view text, const std::string& source, 
   clock.Set(std::max(last, anchor));
   STRAITS_ASSIGN_OR_RETURN(int moved, service.Tick());
   report.moved += moved;
+  STRAITS_ASSIGN_OR_RETURN(std::vector<Lease> held_after, leases.ListInStates(kHeld));
+  report.held =
+      std::max(0, static_cast<int>(held_after.size()) - static_cast<int>(held_before.size()));
   return report;
 }
 

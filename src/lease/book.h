@@ -59,7 +59,7 @@ struct BookReport {
   // Changes the service refused when replayed ("file:line: op lease: why").
   std::vector<std::string> refused_changes;
   int moved = 0;  // by the clock: activations, completions, expiries, holds
-  int held = 0;   // put on compliance hold by a re-evaluation
+  int held = 0;   // leases on compliance hold after the replay that were not before
   bool already_imported = false;
 };
 
