@@ -71,15 +71,21 @@ Status ApplyFleetFile(const std::string& path, const std::string& where, store::
   return store.ImportFleet(*parsed);
 }
 
-// One pass over the entries for what a replay must know before it starts.
-struct BookBounds {
-  Instant first;              // the first entry's time (the anchor if none)
-  int last_request_line = 0;  // 0 when the book has no request
+// One entry of the book, checked: a JSON object with a time no later than
+// the anchor, in time order.
+struct Entry {
+  int line = 0;
+  std::string where;  // "file:line"
+  json::object fields;
+  Instant at;
 };
 
-Result<BookBounds> ScanBook(std::string_view text, const std::string& source, Instant anchor) {
-  BookBounds bounds{anchor, 0};
-  bool seen_entry = false;
+// The whole book is read and checked before anything is replayed, so a bad
+// line anywhere stops the import before it changes anything.
+Result<std::vector<Entry>> ParseBook(std::string_view text, const std::string& source,
+                                     Instant anchor) {
+  std::vector<Entry> entries;
+  Instant last = Instant::FromUnixSeconds(0);
   size_t pos = 0;
   int line_no = 0;
   while (pos < text.size()) {
@@ -88,29 +94,37 @@ Result<BookBounds> ScanBook(std::string_view text, const std::string& source, In
     pos = end + 1;
     ++line_no;
     if (line.find_first_not_of(" \t\r") == std::string::npos || line[0] == '#') continue;
-    const std::string where = source + ":" + std::to_string(line_no);
+    Entry entry{line_no, source + ":" + std::to_string(line_no), {}, {}};
     boost::system::error_code ec;
     json::value parsed = json::parse(line, ec);
     if (ec || !parsed.is_object()) {
-      return InvalidArgument(where + ": not a JSON object (" + ec.message() + ")");
+      return InvalidArgument(entry.where + ": not a JSON object (" + ec.message() + ")");
     }
-    const json::object& entry = parsed.as_object();
-    const json::value* at_value = entry.if_contains("at");
-    if (!at_value) return InvalidArgument(where + ": \"at\" is required", "at");
-    if (!seen_entry) {
-      STRAITS_ASSIGN_OR_RETURN(bounds.first, TimeAt(*at_value, anchor, where, "at"));
-      seen_entry = true;
+    entry.fields = std::move(parsed.as_object());
+    const json::value* at_value = entry.fields.if_contains("at");
+    if (!at_value) return InvalidArgument(entry.where + ": \"at\" is required", "at");
+    STRAITS_ASSIGN_OR_RETURN(entry.at, TimeAt(*at_value, anchor, entry.where, "at"));
+    if (entry.at > anchor) {
+      return InvalidArgument(entry.where + ": " + entry.at.ToString() + " lies after the anchor " +
+                                 anchor.ToString() + "; a book records what already happened",
+                             "at");
     }
-    if (OptionalText(entry, "op") == "request") bounds.last_request_line = line_no;
+    if (entry.at < last) {
+      return InvalidArgument(entry.where + ": entries must be in time order (" +
+                                 entry.at.ToString() + " comes before " + last.ToString() + ")",
+                             "at");
+    }
+    last = entry.at;
+    entries.push_back(std::move(entry));
   }
-  return bounds;
+  return entries;
 }
 
 }  // namespace
 
 Result<Instant> BookStart(std::string_view text, const std::string& source, Instant anchor) {
-  STRAITS_ASSIGN_OR_RETURN(BookBounds bounds, ScanBook(text, source, anchor));
-  return std::min(bounds.first, anchor);
+  STRAITS_ASSIGN_OR_RETURN(std::vector<Entry> entries, ParseBook(text, source, anchor));
+  return entries.empty() ? anchor : std::min(entries.front().at, anchor);
 }
 
 Result<BookReport> ReplayBook(std::string_view text, const std::string& source, Instant anchor,
@@ -122,11 +136,15 @@ Result<BookReport> ReplayBook(std::string_view text, const std::string& source, 
   BookReport report;
   // Imported already when the last request was: an import interrupted earlier
   // is carried on, its finished lines answering as they did the first time.
-  STRAITS_ASSIGN_OR_RETURN(BookBounds bounds, ScanBook(text, source, anchor));
-  if (bounds.last_request_line > 0) {
+  STRAITS_ASSIGN_OR_RETURN(std::vector<Entry> entries, ParseBook(text, source, anchor));
+  int last_request_line = 0;
+  for (const Entry& e : entries) {
+    if (OptionalText(e.fields, "op") == "request") last_request_line = e.line;
+  }
+  if (last_request_line > 0) {
     STRAITS_ASSIGN_OR_RETURN(
         auto seen,
-        leases.FindIdempotent(actor.scope, key_prefix + std::to_string(bounds.last_request_line)));
+        leases.FindIdempotent(actor.scope, key_prefix + std::to_string(last_request_line)));
     if (seen) {
       report.already_imported = true;
       return report;
@@ -139,41 +157,17 @@ Result<BookReport> ReplayBook(std::string_view text, const std::string& source, 
   std::map<std::string, LeaseId> refs;
   std::set<std::string> refused;  // refs whose request no site could host
   Instant last = Instant::FromUnixSeconds(0);
-  size_t pos = 0;
-  int line_no = 0;
-  while (pos < text.size()) {
-    const size_t end = std::min(text.find('\n', pos), text.size());
-    const std::string line(text.substr(pos, end - pos));
-    pos = end + 1;
-    ++line_no;
-    if (line.find_first_not_of(" \t\r") == std::string::npos || line[0] == '#') continue;
-    const std::string where = source + ":" + std::to_string(line_no);
-    boost::system::error_code ec;
-    json::value parsed = json::parse(line, ec);
-    if (ec || !parsed.is_object()) {
-      return InvalidArgument(where + ": not a JSON object (" + ec.message() + ")");
-    }
-    const json::object& entry = parsed.as_object();
-    const json::value* at_value = entry.if_contains("at");
-    if (!at_value) return InvalidArgument(where + ": \"at\" is required", "at");
-    STRAITS_ASSIGN_OR_RETURN(Instant at, TimeAt(*at_value, anchor, where, "at"));
-    if (at > anchor) {
-      return InvalidArgument(where + ": " + at.ToString() + " lies after the anchor " +
-                                 anchor.ToString() + "; a book records what already happened",
-                             "at");
-    }
-    if (at < last) {
-      return InvalidArgument(where + ": entries must be in time order (" + at.ToString() +
-                                 " comes before " + last.ToString() + ")",
-                             "at");
-    }
+  for (const Entry& e : entries) {
+    const json::object& entry = e.fields;
+    const std::string& where = e.where;
+    const Instant at = e.at;
     last = at;
     clock.Set(at);
     STRAITS_ASSIGN_OR_RETURN(int moved, service.Tick());
     report.moved += moved;
 
     STRAITS_ASSIGN_OR_RETURN(std::string op, Text(entry, "op", where));
-    const Idempotency key{key_prefix + std::to_string(line_no), ""};
+    const Idempotency key{key_prefix + std::to_string(e.line), ""};
     if (op == "fleet") {
       STRAITS_ASSIGN_OR_RETURN(std::string file, Text(entry, "file", where));
       STRAITS_RETURN_IF_ERROR(ApplyFleetFile((dir / file).string(), where, store));
