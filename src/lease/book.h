@@ -16,9 +16,9 @@
 // Times are ISO 8601 instants or offsets from the anchor ("-38d", "+1d12h").
 // Entries are in time order and none lies after the anchor: the book is what
 // happened up to it. Every line is read and checked before the first is
-// replayed, so a malformed line anywhere changes nothing. Before each entry the clock moves to its time and the
-// service ticks (activations, completions, expired review holds); after the
-// last, the clock moves to the anchor and ticks once more.
+// replayed, so a malformed line anywhere changes nothing. Before each entry the clock moves to its
+// time and the service ticks (activations, completions, expired review holds); after the last, the
+// clock moves to the anchor and ticks once more.
 //
 // A request no site can host (the book was written for an emptier calendar)
 // is counted as refused, and later entries about it are skipped. A change the
