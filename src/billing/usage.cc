@@ -20,8 +20,13 @@ std::string RecordWhere(const UsageRecord& record, size_t index, std::string_vie
   return "records[" + std::to_string(index) + "]";
 }
 
-uint64_t SeriesKey(uint32_t lease, uint32_t node) {
+uint64_t LeaseNodeKey(uint32_t lease, uint32_t node) {
   return (static_cast<uint64_t>(lease) << 32) | node;
+}
+
+// " (series K)" for a keyed series, "" for whole-node usage.
+std::string SeriesSuffix(const std::string& key) {
+  return key.empty() ? std::string() : " (series " + key + ")";
 }
 
 }  // namespace
@@ -41,6 +46,7 @@ Result<std::vector<UsageRecord>> ParseUsageCsv(std::string_view text, std::strin
     STRAITS_ASSIGN_OR_RETURN(record.start, in.Time("start"));
     STRAITS_ASSIGN_OR_RETURN(record.end, in.Time("end"));
     STRAITS_ASSIGN_OR_RETURN(record.gpu_seconds, in.Integer("gpu_seconds"));
+    if (in.Has("series")) record.series = std::string(in.Text("series"));
     if (record.end <= record.start) {
       return in.Error("end", "end " + record.end.ToString() + " must be after start " +
                                  record.start.ToString());
@@ -56,17 +62,21 @@ constexpr uint64_t kEmptyKey = ~uint64_t{0};
 constexpr uint32_t kNoSeries = ~uint32_t{0};
 }  // namespace
 
-uint32_t UsageLedger::SeriesTable::FindOrInsert(uint64_t key, uint32_t next, bool& inserted) {
-  if ((size_ + 1) * 2 > keys_.size()) Grow();
-  const size_t mask = keys_.size() - 1;
-  // Fibonacci hashing spreads the (lease << 32 | node) keys over the table.
-  size_t slot = static_cast<size_t>((key * 0x9E3779B97F4A7C15ULL) >> 20) & mask;
+uint32_t UsageLedger::SeriesTable::FindOrInsert(uint64_t lease_node, uint32_t key, uint32_t next,
+                                                bool& inserted) {
+  if ((size_ + 1) * 2 > lease_nodes_.size()) Grow();
+  const size_t mask = lease_nodes_.size() - 1;
+  // Fibonacci hashing spreads the (lease << 32 | node) keys over the table;
+  // the series key (0 for whole-node usage) is mixed in first.
+  const uint64_t mixed = lease_node ^ (uint64_t{key} * 0xC2B2AE3D27D4EB4FULL);
+  size_t slot = static_cast<size_t>((mixed * 0x9E3779B97F4A7C15ULL) >> 20) & mask;
   while (true) {
-    if (keys_[slot] == key) {
+    if (lease_nodes_[slot] == lease_node && keys_[slot] == key) {
       inserted = false;
       return values_[slot];
     }
-    if (keys_[slot] == kEmptyKey) {
+    if (lease_nodes_[slot] == kEmptyKey) {
+      lease_nodes_[slot] = lease_node;
       keys_[slot] = key;
       values_[slot] = next;
       ++size_;
@@ -78,19 +88,24 @@ uint32_t UsageLedger::SeriesTable::FindOrInsert(uint64_t key, uint32_t next, boo
 }
 
 void UsageLedger::SeriesTable::Grow() {
-  std::vector<uint64_t> old_keys = std::move(keys_);
+  std::vector<uint64_t> old_lease_nodes = std::move(lease_nodes_);
+  std::vector<uint32_t> old_keys = std::move(keys_);
   std::vector<uint32_t> old_values = std::move(values_);
-  const size_t capacity = std::max<size_t>(1024, old_keys.size() * 2);
-  keys_.assign(capacity, kEmptyKey);
+  const size_t capacity = std::max<size_t>(1024, old_lease_nodes.size() * 2);
+  lease_nodes_.assign(capacity, kEmptyKey);
+  keys_.assign(capacity, 0);
   values_.assign(capacity, 0);
   size_ = 0;
   bool inserted = false;
-  for (size_t i = 0; i < old_keys.size(); ++i) {
-    if (old_keys[i] != kEmptyKey) FindOrInsert(old_keys[i], old_values[i], inserted);
+  for (size_t i = 0; i < old_lease_nodes.size(); ++i) {
+    if (old_lease_nodes[i] != kEmptyKey) {
+      FindOrInsert(old_lease_nodes[i], old_keys[i], old_values[i], inserted);
+    }
   }
 }
 
 void UsageLedger::SeriesTable::Clear() {
+  lease_nodes_.clear();
   keys_.clear();
   values_.clear();
   size_ = 0;
@@ -129,12 +144,24 @@ uint32_t UsageLedger::InternNode(const NodeId& node, std::vector<std::string>& a
   return it->second;
 }
 
+uint32_t UsageLedger::InternKey(const std::string& key, std::vector<std::string>& added) {
+  auto [it, inserted] = key_index_.try_emplace(key, static_cast<uint32_t>(keys_.size()));
+  if (inserted) {
+    keys_.push_back(key);
+    added.push_back(key);
+  }
+  return it->second;
+}
+
 void UsageLedger::ForgetNames(const std::vector<std::string>& added_leases,
-                              const std::vector<std::string>& added_nodes) {
+                              const std::vector<std::string>& added_nodes,
+                              const std::vector<std::string>& added_keys) {
   for (const std::string& name : added_leases) lease_index_.erase(name);
   leases_.resize(leases_.size() - added_leases.size());
   for (const std::string& name : added_nodes) node_index_.erase(name);
   nodes_.resize(nodes_.size() - added_nodes.size());
+  for (const std::string& key : added_keys) key_index_.erase(key);
+  keys_.resize(keys_.size() - added_keys.size());
 }
 
 UsageLedger::SeriesIndex UsageLedger::BuildSeriesIndex(
@@ -175,7 +202,7 @@ Result<IngestStats> UsageLedger::Ingest(std::span<const UsageRecord> records,
     size_t input;
     bool duplicate;
   };
-  std::vector<std::string> added_leases, added_nodes;
+  std::vector<std::string> added_leases, added_nodes, added_keys;
   const size_t series_before = series_lease_.size();
   // Undoes the name and series interning of a failed batch, so that a failed
   // import leaves no trace.
@@ -183,6 +210,7 @@ Result<IngestStats> UsageLedger::Ingest(std::span<const UsageRecord> records,
     if (series_lease_.size() != series_before) {
       series_lease_.resize(series_before);
       series_node_.resize(series_before);
+      series_key_.resize(series_before);
       series_last_end_.resize(series_before);
       series_next_.resize(series_before);
       for (uint32_t& next : series_next_) {
@@ -191,11 +219,11 @@ Result<IngestStats> UsageLedger::Ingest(std::span<const UsageRecord> records,
       series_index_.Clear();
       bool inserted = false;
       for (size_t s = 0; s < series_before; ++s) {
-        series_index_.FindOrInsert((uint64_t{series_lease_[s]} << 32) | series_node_[s],
+        series_index_.FindOrInsert(LeaseNodeKey(series_lease_[s], series_node_[s]), series_key_[s],
                                    static_cast<uint32_t>(s), inserted);
       }
     }
-    ForgetNames(added_leases, added_nodes);
+    ForgetNames(added_leases, added_nodes, added_keys);
     return status;
   };
 
@@ -209,6 +237,8 @@ Result<IngestStats> UsageLedger::Ingest(std::span<const UsageRecord> records,
   uint32_t last_lease_idx = 0;
   const NodeId* last_node = nullptr;
   uint32_t last_node_idx = 0;
+  const std::string* last_key = nullptr;
+  uint32_t last_key_idx = 0;
   uint32_t prev_series = kNoSeries;
   for (size_t input = 0; input < records.size(); ++input) {
     const UsageRecord& r = records[input];
@@ -236,14 +266,22 @@ Result<IngestStats> UsageLedger::Ingest(std::span<const UsageRecord> records,
                      std::to_string(kMaxGpusPerNode) + " GPUs can use in " +
                      std::to_string(length) + " s (or 2^32-1)");
     }
+    if (r.series.size() > kMaxSeriesKeyLength) {
+      return invalid("series key is " + std::to_string(r.series.size()) + " bytes; at most " +
+                     std::to_string(kMaxSeriesKeyLength) + " are accepted");
+    }
+    if (std::any_of(r.series.begin(), r.series.end(),
+                    [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
+      return invalid("series key \"" + r.series + "\" holds a control character");
+    }
     // Metering repeats the same (lease, node) sequence every hour, so the
     // series that followed the previous record's series last time is tried
-    // first: two short string comparisons instead of three hash lookups.
+    // first: three short string comparisons instead of four hash lookups.
     uint32_t series = kNoSeries;
     if (prev_series != kNoSeries) {
       const uint32_t guess = series_next_[prev_series];
       if (guess != kNoSeries && leases_[series_lease_[guess]] == r.lease &&
-          nodes_[series_node_[guess]] == r.node) {
+          nodes_[series_node_[guess]] == r.node && keys_[series_key_[guess]] == r.series) {
         series = guess;
       }
     }
@@ -256,12 +294,20 @@ Result<IngestStats> UsageLedger::Ingest(std::span<const UsageRecord> records,
         last_node_idx = InternNode(r.node, added_nodes);
         last_node = &r.node;
       }
+      if (r.series.empty()) {
+        last_key_idx = 0;
+        last_key = nullptr;
+      } else if (last_key == nullptr || *last_key != r.series) {
+        last_key_idx = InternKey(r.series, added_keys);
+        last_key = &r.series;
+      }
       bool inserted = false;
-      series = series_index_.FindOrInsert(SeriesKey(last_lease_idx, last_node_idx),
+      series = series_index_.FindOrInsert(LeaseNodeKey(last_lease_idx, last_node_idx), last_key_idx,
                                           static_cast<uint32_t>(series_lease_.size()), inserted);
       if (inserted) {
         series_lease_.push_back(last_lease_idx);
         series_node_.push_back(last_node_idx);
+        series_key_.push_back(last_key_idx);
         series_last_end_.push_back(std::numeric_limits<int64_t>::min());
         series_next_.push_back(kNoSeries);
       }
@@ -312,7 +358,8 @@ Result<IngestStats> UsageLedger::Ingest(std::span<const UsageRecord> records,
     auto overlap = [&](const Staged& s, int64_t other_start, int64_t other_end) {
       const UsageRecord& r = records[s.input];
       return fail(InvalidArgument("usage of lease " + r.lease.str() + " on node " + r.node.str() +
-                                      " for [" + r.start.ToString() + ", " + r.end.ToString() +
+                                      SeriesSuffix(r.series) + " for [" + r.start.ToString() +
+                                      ", " + r.end.ToString() +
                                       ") overlaps a different record for [" +
                                       Instant::FromUnixSeconds(other_start).ToString() + ", " +
                                       Instant::FromUnixSeconds(other_end).ToString() +
@@ -379,6 +426,7 @@ UsageRecord UsageLedger::Get(int64_t index) const {
   r.start = Instant::FromUnixSeconds(start_[i]);
   r.end = Instant::FromUnixSeconds(start_[i] + static_cast<int64_t>(length_[i]));
   r.gpu_seconds = gpu_seconds_[i];
+  r.series = keys_[series_key_[series_[i]]];
   return r;
 }
 

@@ -5,15 +5,23 @@
 // produces them (the simulated backend through MeterAllocations in meter.h, Slurm
 // through its accounting) and `straits import usage` reads them from CSV.
 //
+// A record belongs to a series: its lease, its node and its series key. The
+// key is empty for usage that stands for the whole of the lease's GPUs on the
+// node (the simulated meter, CSV imports without a `series` column); Slurm's
+// usage is keyed by job and step ("sg1:1000003:alloc"), because two jobs of
+// one lease may run on one node at the same time, and each job's GPU time is
+// counted once, in its own series.
+//
 // The ledger stores records column-wise so that rating and attribution scan
 // only the columns they need (lease, start, GPU-seconds: 16 bytes a record).
 // Ingest is idempotent and all-or-nothing:
-//   * a record equal to one already held (same lease, node, interval and
-//     GPU-seconds) is a duplicate and is skipped, so re-importing a file
-//     changes nothing;
-//   * a record that overlaps a held record of the same lease and node without
-//     being equal to it would count the same GPU time twice, and fails the
-//     whole batch (invalid_argument naming the record);
+//   * a record equal to one already held (same series, interval and
+//     GPU-seconds) is a duplicate and is skipped, so re-importing a file or
+//     polling a job twice changes nothing;
+//   * a record that overlaps a held record of the same series without being
+//     equal to it would count the same GPU time twice, and fails the whole
+//     batch (invalid_argument naming the record); records of different
+//     series (two jobs) may overlap;
 //   * a batch that fails leaves the ledger exactly as it was.
 // A record belongs to the billing period that contains its start instant.
 //
@@ -45,7 +53,12 @@ struct UsageRecord {
   Instant end;  // exclusive; end > start
   int64_t gpu_seconds = 0;
   int line = 0;  // 1-based line in the source file, 0 if not from a file
+  // The series key: empty for whole-node usage, else the job and step that
+  // used the GPUs. At most kMaxSeriesKeyLength bytes, no control characters.
+  std::string series = {};
 };
+
+inline constexpr size_t kMaxSeriesKeyLength = 128;
 
 // The most GPUs a single node can hold; bounds gpu_seconds per record.
 inline constexpr int64_t kMaxGpusPerNode = 64;
@@ -55,9 +68,9 @@ struct IngestStats {
   int64_t duplicates = 0;
 };
 
-// Parses CSV text with the header `lease,node,start,end,gpu_seconds` (extra
-// columns are ignored; order is free). Times are ISO 8601 UTC. Errors are
-// invalid_argument with field `source:line:col` and the column's name.
+// Parses CSV text with the header `lease,node,start,end,gpu_seconds` and an
+// optional `series` column (extra columns are ignored; order is free). Times are ISO 8601 UTC.
+// Errors are invalid_argument with field `source:line:col` and the column's name.
 Result<std::vector<UsageRecord>> ParseUsageCsv(std::string_view text, std::string_view source);
 
 // Time buckets for scans: bucket i is [boundaries[i], boundaries[i+1]).
@@ -78,7 +91,8 @@ class UsageLedger {
   // Adds `records` as one all-or-nothing batch (see the file comment).
   // Errors: invalid_argument for an empty or negative interval, negative
   // GPU-seconds, more GPU-seconds than kMaxGpusPerNode GPUs could use in the
-  // interval, or an overlap; the field is `source:line` when the record has a
+  // interval, a series key that is too long or holds control characters, or an
+  // overlap; the field is `source:line` when the record has a
   // line, else `records[i]`. resource_exhausted beyond 2^32-1 records.
   Result<IngestStats> Ingest(std::span<const UsageRecord> records, std::string_view source = "");
 
@@ -100,29 +114,34 @@ class UsageLedger {
   Result<std::vector<int64_t>> SumByLeaseAndBucket(const TimeBuckets& buckets,
                                                    int threads = 1) const;
 
-  // The record at `index` (0 <= index < size()), line 0.
+  // The record at `index` (0 <= index < size()), line 0, with its series key.
   UsageRecord Get(int64_t index) const;
 
  private:
-  // Open-addressing map from a (lease, node) key to a series index: one probe
-  // per record on the ingest hot path instead of a node-based hash map.
+  // Open-addressing map from a (lease, node, series key) triple of indices to
+  // a series index: one probe per record on the ingest hot path instead of a
+  // node-based hash map.
   class SeriesTable {
    public:
-    // The value for `key`, inserting `next` if absent (then `inserted` is true).
-    uint32_t FindOrInsert(uint64_t key, uint32_t next, bool& inserted);
+    // The value for the key, inserting `next` if absent (then `inserted` is
+    // true). `lease_node` is lease << 32 | node; `key` the series key's index.
+    uint32_t FindOrInsert(uint64_t lease_node, uint32_t key, uint32_t next, bool& inserted);
     void Clear();
 
    private:
     void Grow();
-    std::vector<uint64_t> keys_;  // kEmpty marks a free slot
+    std::vector<uint64_t> lease_nodes_;  // kEmpty marks a free slot
+    std::vector<uint32_t> keys_;
     std::vector<uint32_t> values_;
     size_t size_ = 0;
   };
 
   uint32_t InternLease(const LeaseId& lease, std::vector<std::string>& added);
   uint32_t InternNode(const NodeId& node, std::vector<std::string>& added);
+  uint32_t InternKey(const std::string& key, std::vector<std::string>& added);
   void ForgetNames(const std::vector<std::string>& added_leases,
-                   const std::vector<std::string>& added_nodes);
+                   const std::vector<std::string>& added_nodes,
+                   const std::vector<std::string>& added_keys);
   // For every series s with a non-empty window[s] = [from, to), the held
   // records that overlap it, sorted by start, as one flat array: series s owns
   // [offsets[s], offsets[s + 1]) of records. Built by two passes over the
@@ -140,19 +159,23 @@ class UsageLedger {
   std::vector<int64_t> start_;
   std::vector<uint32_t> gpu_seconds_;
   // Cold columns.
-  std::vector<uint32_t> series_;  // the record's (lease, node) series
+  std::vector<uint32_t> series_;  // the record's (lease, node, key) series
   std::vector<uint32_t> length_;  // end - start, seconds
 
   std::vector<LeaseId> leases_;
   std::unordered_map<std::string, uint32_t> lease_index_;
   std::vector<NodeId> nodes_;
   std::unordered_map<std::string, uint32_t> node_index_;
+  // Series keys; index 0 is the empty key of whole-node usage.
+  std::vector<std::string> keys_ = {std::string()};
+  std::unordered_map<std::string, uint32_t> key_index_ = {{std::string(), 0}};
 
-  // Per series: its lease and node, and the end of its latest record (all the
-  // in-order fast path needs).
+  // Per series: its lease, node and key, and the end of its latest record (all
+  // the in-order fast path needs).
   SeriesTable series_index_;
   std::vector<uint32_t> series_lease_;
   std::vector<uint32_t> series_node_;
+  std::vector<uint32_t> series_key_;
   std::vector<int64_t> series_last_end_;
   std::vector<uint32_t> series_next_;  // the series that followed it last time, or ~0
 };

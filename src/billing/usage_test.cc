@@ -10,9 +10,9 @@ namespace {
 Instant At(const char* text) { return *Instant::Parse(text); }
 
 UsageRecord Rec(const char* lease, const char* node, const char* start, const char* end,
-                int64_t gpu_seconds) {
+                int64_t gpu_seconds, const char* series = "") {
   return UsageRecord{
-      *LeaseId::Parse(lease), *NodeId::Parse(node), At(start), At(end), gpu_seconds, 0};
+      *LeaseId::Parse(lease), *NodeId::Parse(node), At(start), At(end), gpu_seconds, 0, series};
 }
 
 TEST(ParseUsageCsv, ReadsRecordsWithColumnsInAnyOrder) {
@@ -27,6 +27,18 @@ TEST(ParseUsageCsv, ReadsRecordsWithColumnsInAnyOrder) {
   EXPECT_EQ((*records)[0].lease.str(), "L1");
   EXPECT_EQ((*records)[0].gpu_seconds, 28800);
   EXPECT_EQ((*records)[1].line, 4);
+}
+
+TEST(ParseUsageCsv, ReadsTheOptionalSeriesColumn) {
+  const char* text =
+      "lease,node,start,end,gpu_seconds,series\n"
+      "L1,n1,2026-10-01T00:00:00Z,2026-10-01T01:00:00Z,7200,sg1:1000003:alloc\n"
+      "L1,n1,2026-10-01T00:00:00Z,2026-10-01T01:00:00Z,3600,\n";
+  Result<std::vector<UsageRecord>> records = ParseUsageCsv(text, "usage.csv");
+  ASSERT_TRUE(records.ok()) << records.status();
+  ASSERT_EQ(records->size(), 2u);
+  EXPECT_EQ((*records)[0].series, "sg1:1000003:alloc");
+  EXPECT_EQ((*records)[1].series, "");
 }
 
 TEST(ParseUsageCsv, NamesLineAndColumnOfBadInput) {
@@ -154,6 +166,83 @@ TEST(UsageLedger, KeepsSeriesApartWhenTheMeteringPatternChanges) {
   EXPECT_EQ(by_series, (std::map<std::string, int64_t>{
                            {"L1/n1", 18}, {"L1/n2", 68}, {"L2/n1", 8}, {"L2/n2", 32}}));
   EXPECT_EQ(ledger.LeaseIndex(*LeaseId::Parse("L3")), -1);
+}
+
+TEST(UsageLedger, ConcurrentJobsOfOneLeaseOnOneNodeAreEachCounted) {
+  UsageLedger ledger;
+  // Two jobs of L1 overlap on n1; a third starts later.
+  std::vector<UsageRecord> poll = {
+      Rec("L1", "n1", "2026-10-01T00:00:00Z", "2026-10-01T01:00:00Z", 7200, "sg1:101:alloc"),
+      Rec("L1", "n1", "2026-10-01T00:30:00Z", "2026-10-01T01:30:00Z", 3600, "sg1:102:alloc"),
+      Rec("L1", "n1", "2026-10-01T00:10:00Z", "2026-10-01T00:20:00Z", 600, "sg1:103:alloc")};
+  IngestStats first = *ledger.Ingest(poll);
+  EXPECT_EQ(first.added, 3);
+  // Polling the same jobs again adds nothing, in any order and one by one.
+  IngestStats again = *ledger.Ingest(std::vector{poll[2], poll[0], poll[1]});
+  EXPECT_EQ(again.added, 0);
+  EXPECT_EQ(again.duplicates, 3);
+  for (const UsageRecord& r : poll) EXPECT_EQ(ledger.Ingest(std::vector{r})->duplicates, 1);
+  EXPECT_EQ(ledger.size(), 3);
+  // One job reported again with other GPU-seconds would count its time twice.
+  Result<IngestStats> changed = ledger.Ingest(std::vector{
+      Rec("L1", "n1", "2026-10-01T00:00:00Z", "2026-10-01T01:00:00Z", 3600, "sg1:101:alloc")});
+  EXPECT_EQ(changed.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(changed.status().message().find("series sg1:101:alloc"), std::string::npos)
+      << changed.status();
+  // Whole-node usage (no series key) keeps its rule: no overlap within it.
+  ASSERT_TRUE(
+      ledger.Ingest(std::vector{Rec("L1", "n1", "2026-10-01T00:00:00Z", "2026-10-01T01:00:00Z", 1)})
+          .ok());
+  EXPECT_EQ(
+      ledger.Ingest(std::vector{Rec("L1", "n1", "2026-10-01T00:30:00Z", "2026-10-01T01:30:00Z", 1)})
+          .status()
+          .code(),
+      StatusCode::kInvalidArgument);
+  // Each record keeps its key, and the scan sums every job's GPU time.
+  std::map<std::string, int64_t> by_series;
+  for (int64_t i = 0; i < ledger.size(); ++i) {
+    const UsageRecord r = ledger.Get(i);
+    by_series[r.series] += r.gpu_seconds;
+  }
+  EXPECT_EQ(
+      by_series,
+      (std::map<std::string, int64_t>{
+          {"", 1}, {"sg1:101:alloc", 7200}, {"sg1:102:alloc", 3600}, {"sg1:103:alloc", 600}}));
+  std::vector<int64_t> sums =
+      *ledger.SumByLeaseAndBucket(TimeBuckets{{At("2026-10-01"), At("2026-11-01")}});
+  ASSERT_EQ(sums.size(), 1u);
+  EXPECT_EQ(sums[0], 7200 + 3600 + 600 + 1);
+}
+
+TEST(UsageLedger, AFailedBatchForgetsTheSeriesKeysItIntroduced) {
+  UsageLedger ledger;
+  ASSERT_TRUE(ledger
+                  .Ingest(std::vector{Rec("L1", "n1", "2026-10-01T00:00:00Z",
+                                          "2026-10-01T01:00:00Z", 10, "sg1:1:alloc")})
+                  .ok());
+  std::vector<UsageRecord> bad = {
+      Rec("L1", "n1", "2026-10-01T00:00:00Z", "2026-10-01T01:00:00Z", 10, "sg1:2:alloc"),
+      Rec("L1", "n1", "2026-10-01T00:00:00Z", "2026-10-01T01:00:00Z", 11, "sg1:1:alloc")};
+  EXPECT_EQ(ledger.Ingest(bad).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(ledger.size(), 1);
+  // The key of the refused batch is free again and lands in its own series.
+  IngestStats stats = *ledger.Ingest(std::vector{bad[0], bad[0]});
+  EXPECT_EQ(stats.added, 1);
+  EXPECT_EQ(stats.duplicates, 1);
+  EXPECT_EQ(ledger.Get(1).series, "sg1:2:alloc");
+}
+
+TEST(UsageLedger, ValidatesSeriesKeys) {
+  UsageLedger ledger;
+  for (const std::string& key :
+       {std::string(kMaxSeriesKeyLength + 1, 'k'), std::string("a\nb"), std::string("a\tb")}) {
+    UsageRecord r = Rec("L1", "n1", "2026-10-01T00:00:00Z", "2026-10-01T01:00:00Z", 1);
+    r.series = key;
+    Result<IngestStats> result = ledger.Ingest(std::vector{r});
+    EXPECT_EQ(result.status().code(), StatusCode::kInvalidArgument) << key;
+    EXPECT_NE(result.status().message().find("series key"), std::string::npos) << result.status();
+  }
+  EXPECT_EQ(ledger.size(), 0);
 }
 
 TEST(UsageLedger, ValidatesRecords) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 
@@ -24,7 +25,11 @@ using store::sqlite::ConnectionPool;
 using store::sqlite::Statement;
 using store::sqlite::Transaction;
 
-// Append-only: a new step is a new entry.
+// Append-only: a new step is a new entry. Step 3 adds usage's series key (a
+// Slurm job and step; '' for whole-node usage, which every record stored
+// before it is) to the primary key, so two jobs of one lease on one node are
+// both held; SQLite cannot change a primary key in place, so the table is
+// copied.
 constexpr std::string_view kBillingMigrations[] = {R"sql(
 CREATE TABLE billing_accounts (
   id TEXT PRIMARY KEY,
@@ -122,6 +127,23 @@ CREATE TABLE billing_meter_watermark (
   id INTEGER PRIMARY KEY CHECK (id = 1),
   metered_until INTEGER NOT NULL
 );
+)sql",
+                                                   R"sql(
+CREATE TABLE billing_usage_keyed (
+  lease TEXT NOT NULL,
+  node TEXT NOT NULL,
+  series TEXT NOT NULL DEFAULT '',
+  start_at INTEGER NOT NULL,
+  end_at INTEGER NOT NULL,
+  gpu_seconds INTEGER NOT NULL CHECK (gpu_seconds >= 0),
+  CHECK (start_at < end_at),
+  PRIMARY KEY (lease, node, series, start_at)
+) WITHOUT ROWID;
+INSERT INTO billing_usage_keyed(lease, node, series, start_at, end_at, gpu_seconds)
+  SELECT lease, node, '', start_at, end_at, gpu_seconds FROM billing_usage;
+DROP TABLE billing_usage;
+ALTER TABLE billing_usage_keyed RENAME TO billing_usage;
+CREATE INDEX billing_usage_by_start ON billing_usage(start_at);
 )sql"};
 
 // Values in the database were validated on the way in; a row that no longer
@@ -220,12 +242,13 @@ class SqliteBillingStore final : public BillingStore {
     if (records.empty()) return billing::IngestStats{};
     auto conn = pool_->Acquire();
     STRAITS_ASSIGN_OR_RETURN(auto tx, Transaction::Begin(*conn));
-    // The window of time each (lease, node) series of the batch covers; only
-    // stored records of those series overlapping it can be duplicates or
-    // overlaps, so only they are loaded.
-    std::map<std::pair<std::string, std::string>, std::pair<int64_t, int64_t>> windows;
+    // The window of time each (lease, node, series key) series of the batch
+    // covers; only stored records of those series overlapping it can be
+    // duplicates or overlaps, so only they are loaded.
+    std::map<std::tuple<std::string, std::string, std::string>, std::pair<int64_t, int64_t>>
+        windows;
     for (const UsageRecord& r : records) {
-      auto [it, inserted] = windows.try_emplace({r.lease.str(), r.node.str()},
+      auto [it, inserted] = windows.try_emplace({r.lease.str(), r.node.str(), r.series},
                                                 r.start.unix_seconds(), r.end.unix_seconds());
       if (!inserted) {
         it->second.first = std::min(it->second.first, r.start.unix_seconds());
@@ -237,23 +260,26 @@ class SqliteBillingStore final : public BillingStore {
     STRAITS_ASSIGN_OR_RETURN(
         Statement held,
         conn->Prepare("SELECT start_at, end_at, gpu_seconds FROM billing_usage "
-                      "WHERE lease = ?1 AND node = ?2 AND start_at < ?4 AND start_at >= "
-                      "COALESCE((SELECT MAX(start_at) FROM billing_usage WHERE lease = ?1 AND "
-                      "node = ?2 AND start_at <= ?3), ?3) ORDER BY start_at"));
+                      "WHERE lease = ?1 AND node = ?2 AND series = ?5 AND start_at < ?4 AND "
+                      "start_at >= COALESCE((SELECT MAX(start_at) FROM billing_usage WHERE "
+                      "lease = ?1 AND node = ?2 AND series = ?5 AND start_at <= ?3), ?3) "
+                      "ORDER BY start_at"));
     std::vector<UsageRecord> stored;
     for (const auto& [series, window] : windows) {
+      const auto& [lease_text, node_text, key] = series;
       STRAITS_RETURN_IF_ERROR(held.Reset());
-      held.Bind(1, series.first)
-          .Bind(2, series.second)
+      held.Bind(1, lease_text)
+          .Bind(2, node_text)
           .Bind(3, window.first)
-          .Bind(4, window.second);
-      LeaseId lease = *LeaseId::Parse(series.first);
-      NodeId node = *NodeId::Parse(series.second);
+          .Bind(4, window.second)
+          .Bind(5, key);
+      LeaseId lease = *LeaseId::Parse(lease_text);
+      NodeId node = *NodeId::Parse(node_text);
       for (;;) {
         STRAITS_ASSIGN_OR_RETURN(bool row, held.Step());
         if (!row) break;
         stored.push_back(UsageRecord{lease, node, Instant::FromUnixSeconds(held.Int(0)),
-                                     Instant::FromUnixSeconds(held.Int(1)), held.Int(2), 0});
+                                     Instant::FromUnixSeconds(held.Int(1)), held.Int(2), 0, key});
       }
     }
     billing::UsageLedger ledger;
@@ -263,15 +289,16 @@ class SqliteBillingStore final : public BillingStore {
     if (stats.added > 0) {
       STRAITS_ASSIGN_OR_RETURN(
           Statement insert,
-          conn->Prepare("INSERT INTO billing_usage(lease, node, start_at, end_at, gpu_seconds) "
-                        "VALUES(?,?,?,?,?) ON CONFLICT DO NOTHING"));
+          conn->Prepare("INSERT INTO billing_usage(lease, node, series, start_at, end_at, "
+                        "gpu_seconds) VALUES(?,?,?,?,?,?) ON CONFLICT DO NOTHING"));
       for (const UsageRecord& r : records) {
         STRAITS_RETURN_IF_ERROR(insert.Reset());
         insert.Bind(1, r.lease.str())
             .Bind(2, r.node.str())
-            .Bind(3, r.start.unix_seconds())
-            .Bind(4, r.end.unix_seconds())
-            .Bind(5, r.gpu_seconds);
+            .Bind(3, r.series)
+            .Bind(4, r.start.unix_seconds())
+            .Bind(5, r.end.unix_seconds())
+            .Bind(6, r.gpu_seconds);
         STRAITS_RETURN_IF_ERROR(insert.Run());
       }
     }
@@ -283,8 +310,8 @@ class SqliteBillingStore final : public BillingStore {
     auto conn = pool_->Acquire();
     STRAITS_ASSIGN_OR_RETURN(
         Statement stmt,
-        conn->Prepare("SELECT lease, node, start_at, end_at, gpu_seconds FROM billing_usage "
-                      "WHERE start_at >= ? AND start_at < ? ORDER BY start_at"));
+        conn->Prepare("SELECT lease, node, start_at, end_at, gpu_seconds, series FROM "
+                      "billing_usage WHERE start_at >= ? AND start_at < ? ORDER BY start_at"));
     stmt.Bind(1, from.unix_seconds()).Bind(2, to.unix_seconds());
     billing::UsageLedger ledger;
     std::unordered_map<std::string, LeaseId> leases;
@@ -312,9 +339,9 @@ class SqliteBillingStore final : public BillingStore {
         STRAITS_ASSIGN_OR_RETURN(NodeId id, Reparse(NodeId::Parse(node_text), "usage node"));
         node = nodes.emplace(std::move(node_text), std::move(id)).first;
       }
-      batch.push_back(UsageRecord{lease->second, node->second,
-                                  Instant::FromUnixSeconds(stmt.Int(2)),
-                                  Instant::FromUnixSeconds(stmt.Int(3)), stmt.Int(4), 0});
+      batch.push_back(
+          UsageRecord{lease->second, node->second, Instant::FromUnixSeconds(stmt.Int(2)),
+                      Instant::FromUnixSeconds(stmt.Int(3)), stmt.Int(4), 0, stmt.Text(5)});
       if (batch.size() == kBatch) STRAITS_RETURN_IF_ERROR(flush());
     }
     if (!batch.empty()) STRAITS_RETURN_IF_ERROR(flush());
@@ -910,6 +937,8 @@ class SqliteBillingStore final : public BillingStore {
 };
 
 }  // namespace
+
+std::span<const std::string_view> BillingMigrations() { return kBillingMigrations; }
 
 Result<std::unique_ptr<BillingStore>> OpenSqliteBillingStore(const std::string& path,
                                                              const SqliteBillingOptions& options) {

@@ -13,7 +13,9 @@
 #pragma once
 
 #include <memory>
+#include <span>
 #include <string>
+#include <string_view>
 
 #include "billing_store/billing_store.h"
 
@@ -27,5 +29,9 @@ struct SqliteBillingOptions {
 // failed_precondition when its billing schema is newer than this binary.
 Result<std::unique_ptr<BillingStore>> OpenSqliteBillingStore(
     const std::string& path, const SqliteBillingOptions& options = {});
+
+// The billing family's migration steps, oldest first (append-only), so tests
+// can build a database as an older binary left it from a prefix of them.
+std::span<const std::string_view> BillingMigrations();
 
 }  // namespace straits::billing_store

@@ -96,6 +96,48 @@ TEST_F(SqliteBillingStoreTest, UsageOverlappingAStoredRecordFailsTheWholeBatch) 
   EXPECT_EQ(other->added, 3);
 }
 
+billing::UsageRecord Job(const char* lease, const char* node, const char* start, const char* end,
+                         int64_t gpu_seconds, const char* series) {
+  return billing::UsageRecord{
+      *LeaseId::Parse(lease), *NodeId::Parse(node), At(start), At(end), gpu_seconds, 0, series};
+}
+
+TEST_F(SqliteBillingStoreTest, ConcurrentJobsOfOneLeaseOnOneNodeAreHeldAndSurviveRestart) {
+  const std::vector<billing::UsageRecord> jobs = {
+      Job("L1", "n1", "2026-10-01T00:00:00Z", "2026-10-01T01:00:00Z", 7200, "sg1:101:alloc"),
+      Job("L1", "n1", "2026-10-01T00:30:00Z", "2026-10-01T01:30:00Z", 3600, "sg1:102:alloc")};
+  // Polled one at a time, as the Slurm poller does, then both again.
+  for (const billing::UsageRecord& job : jobs) {
+    auto added = store_->IngestUsage(std::span(&job, 1), "slurm");
+    ASSERT_TRUE(added.ok()) << added.status();
+    EXPECT_EQ(added->added, 1);
+  }
+  auto again = store_->IngestUsage(jobs, "slurm");
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->duplicates, 2);
+  // The same job with other GPU-seconds is refused: it would count twice.
+  auto changed = store_->IngestUsage(std::vector{Job("L1", "n1", "2026-10-01T00:15:00Z",
+                                                     "2026-10-01T01:00:00Z", 1, "sg1:101:alloc")},
+                                     "slurm");
+  EXPECT_EQ(changed.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(*store_->CountUsage(), 2);
+
+  store_.reset();  // a restart
+  auto reopened = OpenSqliteBillingStore(path_);
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  store_ = std::move(*reopened);
+  auto october = store_->LoadUsage(At("2026-10-01"), At("2026-11-01"));
+  ASSERT_TRUE(october.ok()) << october.status();
+  ASSERT_EQ(october->size(), 2);
+  EXPECT_EQ(october->Get(0).series, "sg1:101:alloc");
+  EXPECT_EQ(october->Get(1).series, "sg1:102:alloc");
+  auto sums =
+      october->SumByLeaseAndBucket(billing::TimeBuckets{{At("2026-10-01"), At("2026-11-01")}});
+  ASSERT_TRUE(sums.ok());
+  EXPECT_EQ(*sums, std::vector<int64_t>{7200 + 3600});
+  EXPECT_EQ(store_->IngestUsage(jobs, "slurm")->duplicates, 2);
+}
+
 TEST_F(SqliteBillingStoreTest, UsageLoadsByStartInTimeOrder) {
   ASSERT_TRUE(
       store_
@@ -301,8 +343,61 @@ TEST_F(SqliteBillingStoreTest, MigratesOnceAsItsOwnFamily) {
   ASSERT_TRUE(reopened.ok()) << reopened.status();
   auto conn = store::sqlite::Connection::Open(path_, false);
   ASSERT_TRUE(conn.ok());
-  EXPECT_EQ(*store::sqlite::FamilyVersion(**conn, "billing"), 2);  // two migration steps
+  EXPECT_EQ(*store::sqlite::FamilyVersion(**conn, "billing"),
+            static_cast<int>(BillingMigrations().size()));
   EXPECT_EQ(OpenSqliteBillingStore(path_ + ".absent").status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(SqliteBillingStoreTest, UsageOfADatabaseFromBeforeSeriesKeysIsKeptAndStillRefusesOverlaps) {
+  store_.reset();
+  Remove();
+  ASSERT_TRUE(store::OpenSqliteStore(path_, {.create = true, .connections = 1}).ok());
+  {
+    // The billing family as the binary before series keys left it (two
+    // steps), with usage and an invoice.
+    auto conn = store::sqlite::Connection::Open(path_, false);
+    ASSERT_TRUE(conn.ok());
+    ASSERT_TRUE(store::sqlite::MigrateFamily(**conn, "billing", BillingMigrations().first(2)).ok());
+    ASSERT_TRUE((*conn)
+                    ->Exec("INSERT INTO billing_usage(lease, node, start_at, end_at, gpu_seconds) "
+                           "VALUES ('L1', 'n1', 1790812800, 1790816400, 28800), "
+                           "('L1', 'n1', 1790816400, 1790820000, 14400), "
+                           "('L2', 'n2', 1790812800, 1790816400, 3600)")
+                    .ok());
+  }
+  auto opened = OpenSqliteBillingStore(path_);
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  store_ = std::move(*opened);
+  {
+    auto conn = store::sqlite::Connection::Open(path_, false);
+    ASSERT_TRUE(conn.ok());
+    EXPECT_EQ(*store::sqlite::FamilyVersion(**conn, "billing"), 3);
+  }
+  // Every old record is whole-node usage, with the same totals.
+  auto all = store_->LoadUsage(At("2026-10-01"), At("2026-11-01"));
+  ASSERT_TRUE(all.ok()) << all.status();
+  ASSERT_EQ(all->size(), 3);
+  for (int64_t i = 0; i < all->size(); ++i) EXPECT_EQ(all->Get(i).series, "");
+  auto sums = all->SumByLeaseAndBucket(billing::TimeBuckets{{At("2026-10-01"), At("2026-11-01")}});
+  ASSERT_TRUE(sums.ok());
+  EXPECT_EQ(*sums, (std::vector<int64_t>{28800 + 14400, 3600}));
+  // Re-importing them changes nothing; overlapping them differently is refused.
+  auto again = store_->IngestUsage(
+      Hourly("L1", "n1", "2026-10-01T00:00:00Z", "2026-10-01T01:00:00Z", 8), "old.csv");
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->duplicates, 1);
+  EXPECT_EQ(store_
+                ->IngestUsage(Hourly("L1", "n1", "2026-10-01T00:30:00Z", "2026-10-01T01:30:00Z", 1),
+                              "new.csv")
+                .status()
+                .code(),
+            StatusCode::kInvalidArgument);
+  // A job's usage is its own series beside them.
+  auto job = store_->IngestUsage(std::vector{Job("L1", "n1", "2026-10-01T00:30:00Z",
+                                                 "2026-10-01T01:30:00Z", 3600, "sg1:7:alloc")},
+                                 "slurm");
+  ASSERT_TRUE(job.ok()) << job.status();
+  EXPECT_EQ(*store_->CountUsage(), 4);
 }
 
 }  // namespace
