@@ -15,11 +15,20 @@ constexpr size_t kLinearSweepNodes = 64;
 }  // namespace
 
 Calendar::Calendar(std::vector<int32_t> node_gpus)
-    : capacity_(std::move(node_gpus)), points_(capacity_.size()) {}
+    : capacity_(std::move(node_gpus)), points_(capacity_.size()), ends_(capacity_.size()) {}
+
+void Calendar::UpdateEnds(NodeIndex node) {
+  const std::vector<ChangePoint>& pts = points_[static_cast<size_t>(node)];
+  ends_[static_cast<size_t>(node)] =
+      pts.empty() ? Ends{} : Ends{.first = pts.front().time, .last = pts.back().time};
+}
 
 Calendar::Calendar(const Topology& topology, Seconds bucket_width)
     : Calendar(topology.node_gpus()) {
-  if (bucket_width > 0) index_ = CapacityIndex(topology, bucket_width);
+  if (bucket_width > 0) {
+    index_ = CapacityIndex(topology, bucket_width);
+    windows_ = CellWindowTable(topology, bucket_width);
+  }
 }
 
 int32_t Calendar::MinUsed(NodeIndex node, Seconds start, Seconds end) const {
@@ -34,17 +43,28 @@ int32_t Calendar::MinUsed(NodeIndex node, Seconds start, Seconds end) const {
   return min_used;
 }
 
+void Calendar::PrefetchSegment(NodeIndex node, Seconds t) const {
+  const std::vector<ChangePoint>& pts = points_[static_cast<size_t>(node)];
+  const Ends ends = ends_[static_cast<size_t>(node)];
+  if (pts.empty() || t <= ends.first || t >= ends.last) return;
+  const double span = static_cast<double>(ends.last - ends.first);
+  const auto guess = static_cast<size_t>(static_cast<double>(t - ends.first) / span *
+                                         static_cast<double>(pts.size() - 1));
+  __builtin_prefetch(&pts[std::min(guess, pts.size() - 1)]);
+}
+
 int32_t Calendar::SegmentAt(NodeIndex node, Seconds t) const {
   const std::vector<ChangePoint>& pts = points_[static_cast<size_t>(node)];
   const auto n = static_cast<int64_t>(pts.size());
-  if (n == 0 || t < pts.front().time) return -1;
-  if (t >= pts.back().time) return static_cast<int32_t>(n - 1);
+  const Ends ends = ends_[static_cast<size_t>(node)];
+  if (n == 0 || t < ends.first) return -1;
+  if (t >= ends.last) return static_cast<int32_t>(n - 1);
   // Change points are spread fairly evenly over time, so guess the position
   // by interpolation and gallop from there: two or three probes (cache misses)
   // instead of the ten of a binary search over a thousand points.
-  const double span = static_cast<double>(pts.back().time - pts.front().time);
-  auto guess = static_cast<int64_t>(static_cast<double>(t - pts.front().time) / span *
-                                    static_cast<double>(n - 1));
+  const double span = static_cast<double>(ends.last - ends.first);
+  auto guess =
+      static_cast<int64_t>(static_cast<double>(t - ends.first) / span * static_cast<double>(n - 1));
   guess = std::clamp<int64_t>(guess, 0, n - 1);
   // Find lo <= hi with pts[lo].time <= t < pts[hi].time.
   int64_t lo = guess, hi = guess + 1;
@@ -78,28 +98,38 @@ int32_t Calendar::MaxUsed(NodeIndex node, Seconds start, Seconds end) const {
 }
 
 void Calendar::AddUsage(NodeIndex node, Seconds start, Seconds end, int32_t delta) {
-  // The index learns the change as it happens: in buckets the interval covers
-  // completely, the node's most-free count moves by exactly -delta; the (at
-  // most two) buckets it covers partly are measured before and after.
-  int64_t first_bucket = 0, last_bucket = 0;
-  int32_t before_first = 0, before_last = 0;
-  auto bucket_min_used = [this, node](int64_t b) {
-    return MinUsed(node, index_.BucketStart(b), index_.BucketStart(b + 1));
+  // The index and the window table learn the change as it happens: in buckets
+  // the interval covers completely, the node's most- and fewest-free counts move
+  // by exactly -delta; the (at most two) buckets it covers partly are measured
+  // before and after.
+  if (!index_.enabled()) {
+    AddToProfile(node, start, end, delta);
+    return;
+  }
+  struct Extremes {
+    int32_t min_used = 0;
+    int32_t max_used = 0;
   };
-  if (index_.enabled()) {
-    first_bucket = index_.BucketOf(start);
-    last_bucket = index_.BucketOf(end - 1);
-    before_first = bucket_min_used(first_bucket);
-    if (last_bucket != first_bucket) before_last = bucket_min_used(last_bucket);
-  }
+  auto measure = [this, node](int64_t b) {
+    const Seconds from = index_.BucketStart(b), to = index_.BucketStart(b + 1);
+    return Extremes{.min_used = MinUsed(node, from, to),
+                    .max_used = windows_.enabled() ? MaxUsed(node, from, to) : 0};
+  };
+  const int64_t first_bucket = index_.BucketOf(start);
+  const int64_t last_bucket = index_.BucketOf(end - 1);
+  const Extremes before_first = measure(first_bucket);
+  const Extremes before_last = last_bucket != first_bucket ? measure(last_bucket) : Extremes{};
   AddToProfile(node, start, end, delta);
-  if (!index_.enabled()) return;
-  // maxfree = capacity - min used, so its change is minus the change of min used.
-  index_.AddToBucket(node, first_bucket, before_first - bucket_min_used(first_bucket));
-  if (last_bucket != first_bucket) {
-    index_.AddToBucket(node, last_bucket, before_last - bucket_min_used(last_bucket));
-  }
+  // Free = capacity - used, so free counts move by minus the change of usage.
+  auto update = [&](int64_t b, const Extremes& before) {
+    const Extremes after = measure(b);
+    index_.AddToBucket(node, b, before.min_used - after.min_used);
+    windows_.Add(node, b, b, before.max_used - after.max_used, before.min_used - after.min_used);
+  };
+  update(first_bucket, before_first);
+  if (last_bucket != first_bucket) update(last_bucket, before_last);
   index_.AddToBuckets(node, first_bucket + 1, last_bucket - 1, -delta);
+  windows_.Add(node, first_bucket + 1, last_bucket - 1, -delta, -delta);
 }
 
 void Calendar::AddToProfile(NodeIndex node, Seconds start, Seconds end, int32_t delta) {
@@ -121,6 +151,7 @@ void Calendar::AddToProfile(NodeIndex node, Seconds start, Seconds end, int32_t 
   auto prev_used = [&pts](size_t i) { return i == 0 ? 0 : pts[i - 1].used; };
   if (pts[last].used == prev_used(last)) pts.erase(pts.begin() + static_cast<ptrdiff_t>(last));
   if (pts[first].used == prev_used(first)) pts.erase(pts.begin() + static_cast<ptrdiff_t>(first));
+  UpdateEnds(node);
 }
 
 Status Calendar::Reserve(ReservationId id, Interval interval,
@@ -207,7 +238,8 @@ const Booking* Calendar::Find(ReservationId id) const {
 void Calendar::ForgetBefore(Seconds t) {
   if (t <= horizon_) return;
   horizon_ = t;
-  for (std::vector<ChangePoint>& pts : points_) {
+  for (NodeIndex node = 0; node < num_nodes(); ++node) {
+    std::vector<ChangePoint>& pts = points_[static_cast<size_t>(node)];
     // Keep the point in force at t (moved to t) and everything after it.
     auto it = std::upper_bound(pts.begin(), pts.end(), t,
                                [](Seconds value, const ChangePoint& p) { return value < p.time; });
@@ -216,9 +248,11 @@ void Calendar::ForgetBefore(Seconds t) {
     if (it->used == 0) ++it;  // usage 0 is the implicit state before the first point
     pts.erase(pts.begin(), it);
     if (!pts.empty() && pts.front().time < t) pts.front().time = t;
+    UpdateEnds(node);
   }
   std::erase_if(bookings_, [t](const auto& entry) { return entry.second.end <= t; });
   index_.ForgetBefore(t);
+  windows_.ForgetBefore(t);
 }
 
 std::optional<Seconds> Calendar::EarliestStartOnNode(NodeIndex node, int32_t gpus, Seconds duration,
@@ -265,28 +299,154 @@ std::optional<Seconds> Calendar::EarliestStart(std::span<const NodeIndex> nodes,
   return Sweep(nodes, gpus, duration, earliest, latest_start, scratch, &best, free_out);
 }
 
+bool Calendar::WindowLayoutMatches(std::span<const CellIndex> cells,
+                                   std::span<const NodeIndex> nodes) const {
+  if (!windows_.enabled()) return false;
+  size_t at = 0;
+  for (CellIndex c : cells) {
+    const auto size = static_cast<size_t>(windows_.NodesIn(c));
+    if (at + size > nodes.size() || nodes[at] != windows_.FirstNode(c) ||
+        nodes[at + size - 1] != windows_.FirstNode(c) + static_cast<NodeIndex>(size) - 1) {
+      return false;
+    }
+    at += size;
+  }
+  return at == nodes.size();
+}
+
+Calendar::Probe Calendar::ProbeStart(std::span<const CellIndex> cells,
+                                     std::span<const NodeIndex> nodes, int64_t gpus,
+                                     Seconds duration, Seconds s, SearchScratch& scratch,
+                                     std::vector<int32_t>* free_out) const {
+  const size_t count = nodes.size();
+  scratch.lo_.resize(count + CellWindowTable::kMaxCellNodes);
+  scratch.hi_.resize(count + CellWindowTable::kMaxCellNodes);
+  size_t at = 0;
+  for (CellIndex c : cells) {
+    const auto size = static_cast<size_t>(windows_.NodesIn(c));
+    windows_.WindowBounds(c, s, s + duration, std::span(scratch.lo_).subspan(at, size),
+                          std::span(scratch.hi_).subspan(at, size));
+    at += size;
+  }
+  int64_t most = 0;
+  for (size_t k = 0; k < count; ++k) most += scratch.hi_[k];
+  if (most < gpus) return Probe::kBucketImpossible;
+  // Exact: the table where it is exact, the change points elsewhere.
+  int64_t total = 0;
+  if (free_out != nullptr) free_out->resize(count);
+  for (size_t k = 0; k < count; ++k) {
+    if (scratch.lo_[k] != scratch.hi_[k]) PrefetchSegment(nodes[k], s);
+  }
+  for (size_t k = 0; k < count; ++k) {
+    const int32_t free =
+        scratch.lo_[k] == scratch.hi_[k] ? scratch.lo_[k] : FreeGpus(nodes[k], s, s + duration);
+    total += free;
+    if (free_out != nullptr) (*free_out)[k] = free;
+  }
+  return total >= gpus ? Probe::kFeasible : Probe::kInfeasible;
+}
+
 std::optional<Seconds> Calendar::EarliestStartInGroup(CapacityIndex::Level level, int32_t group,
                                                       std::span<const NodeIndex> nodes,
                                                       int32_t gpus, Seconds duration,
                                                       Seconds earliest, Seconds latest_start,
                                                       SearchScratch& scratch,
                                                       std::vector<int32_t>* free_out) const {
-  // Whole sites: first the coarse site bound, then, inside the runs it allows,
-  // the node-by-node bound, and the exact sweep only inside what is left.
+  const CellIndex one_cell[] = {group};
+  std::span<const CellIndex> cells;
+  if (windows_.enabled()) {
+    cells = level == CapacityIndex::Level::kCell ? std::span<const CellIndex>(one_cell)
+                                                 : index_.GroupCells(group);
+  }
+  // Searches [from, to], a run of starts the coarse bounds allow, bucket by
+  // bucket with the window table's bounds: a bucket whose most-free bound is
+  // short is passed over, the first start of one that may fit is checked exactly
+  // (from the table where it is exact), and only a stretch of buckets whose first
+  // start is infeasible is swept over the change points.
+  const bool layout_ok = WindowLayoutMatches(cells, nodes);
+  // Calls `search(from, to)` for each stretch of [from, to] that the block
+  // summaries do not rule out, until one finds a start.
+  auto block_stretches = [&](Seconds from, Seconds to,
+                             const auto& search) -> std::optional<Seconds> {
+    if (!layout_ok) return search(from, to);
+    constexpr int64_t kChunk = 256;
+    const int64_t last = index_.BucketOf(to);
+    for (int64_t p = index_.BucketOf(from); p <= last;) {
+      const int64_t count = std::min(kChunk, last - p + 1);
+      windows_.BlockBounds(cells, duration, from, p, count, scratch.block_most_);
+      for (int64_t i = 0; i < count; ++i) {
+        if (scratch.block_most_[static_cast<size_t>(i)] < gpus) continue;
+        int64_t j = i;
+        while (j + 1 < count && scratch.block_most_[static_cast<size_t>(j + 1)] >= gpus) ++j;
+        std::optional<Seconds> s = search(std::max(index_.BucketStart(p + i), from),
+                                          std::min(to, index_.BucketStart(p + j + 1) - 1));
+        if (s) return s;
+        i = j;
+      }
+      p += count;
+    }
+    return std::nullopt;
+  };
+  // Searches [from, to] bucket by bucket with the window table's bounds: a
+  // bucket whose most-free bound is short is passed over, the first start of
+  // one that may fit is checked exactly (from the table where it is exact), and
+  // only a stretch of buckets whose first start is infeasible is swept over the
+  // change points.
+  auto search_buckets = [&](Seconds from, Seconds to) -> std::optional<Seconds> {
+    if (!layout_ok) return EarliestStart(nodes, gpus, duration, from, to, scratch, free_out);
+    const int64_t last = index_.BucketOf(to);
+    const int64_t chunk = std::max<int64_t>(windows_.WindowBuckets(duration), 32);
+    for (int64_t p = index_.BucketOf(from); p <= last;) {
+      const int64_t count = std::min(chunk, last - p + 1);
+      windows_.StartBounds(cells, duration, from, p, count, scratch.least_, scratch.most_,
+                           scratch.window_rows_);
+      for (int64_t i = 0; i < count; ++i) {
+        if (scratch.most_[static_cast<size_t>(i)] < gpus) continue;
+        int64_t j = i;  // [i, j]: a stretch of buckets that may fit
+        while (j + 1 < count && scratch.most_[static_cast<size_t>(j + 1)] >= gpus) ++j;
+        const Seconds s = std::max(index_.BucketStart(p + i), from);
+        const Seconds stretch_end = std::min(to, index_.BucketStart(p + j + 1) - 1);
+        if (ProbeStart(cells, nodes, gpus, duration, s, scratch, free_out) == Probe::kFeasible) {
+          return s;
+        }
+        if (s < stretch_end) {
+          std::optional<Seconds> found =
+              EarliestStart(nodes, gpus, duration, s + 1, stretch_end, scratch, free_out);
+          if (found) return found;
+        }
+        i = j;
+      }
+      p += count;
+    }
+    return std::nullopt;
+  };
+  // Whole sites: the coarse site bound, the block summaries, then the
+  // node-by-node bound inside what they allow, and the exact search only inside
+  // what is left.
   if (level == CapacityIndex::Level::kSiteModel && index_.has_node_levels()) {
+    auto search_nodes = [&](Seconds from, Seconds to) -> std::optional<Seconds> {
+      scratch.runs_.clear();
+      index_.NodeSumRuns(nodes, gpus, duration, from, to, scratch.sums_, scratch.runs_);
+      // These runs are as tight as the window table's bounds, so check only each
+      // run's first start with the table before sweeping it.
+      for (const auto& [run_from, run_to] : scratch.runs_) {
+        if (layout_ok && ProbeStart(cells, nodes, gpus, duration, run_from, scratch, free_out) ==
+                             Probe::kFeasible) {
+          return run_from;
+        }
+        std::optional<Seconds> s =
+            EarliestStart(nodes, gpus, duration, run_from, run_to, scratch, free_out);
+        if (s) return s;
+      }
+      return std::nullopt;
+    };
     Seconds from = earliest;
     while (from <= latest_start) {
       std::optional<std::pair<Seconds, Seconds>> coarse =
           index_.NextPossible(level, group, gpus, duration, from, latest_start);
       if (!coarse) return std::nullopt;
-      scratch.runs_.clear();
-      index_.NodeSumRuns(nodes, gpus, duration, coarse->first, coarse->second, scratch.sums_,
-                         scratch.runs_);
-      for (const auto& [run_from, run_to] : scratch.runs_) {
-        std::optional<Seconds> s =
-            EarliestStart(nodes, gpus, duration, run_from, run_to, scratch, free_out);
-        if (s) return s;
-      }
+      std::optional<Seconds> s = block_stretches(coarse->first, coarse->second, search_nodes);
+      if (s) return s;
       from = coarse->second + 1;
     }
     return std::nullopt;
@@ -296,8 +456,7 @@ std::optional<Seconds> Calendar::EarliestStartInGroup(CapacityIndex::Level level
     std::optional<std::pair<Seconds, Seconds>> run =
         index_.NextPossible(level, group, gpus, duration, from, latest_start);
     if (!run) return std::nullopt;
-    std::optional<Seconds> s =
-        EarliestStart(nodes, gpus, duration, run->first, run->second, scratch, free_out);
+    std::optional<Seconds> s = block_stretches(run->first, run->second, search_buckets);
     if (s) return s;
     from = run->second + 1;
   }
@@ -370,7 +529,12 @@ std::optional<Seconds> Calendar::Sweep(std::span<const NodeIndex> nodes, int64_t
   std::vector<Seconds>& keys = scratch.keys_;
   max_used.resize(count);
   keys.resize(count);
+  // Each node's first lookup is a cache miss into its own array; asking for
+  // the lines a few nodes ahead lets those misses overlap.
+  constexpr size_t kPrefetchAhead = 8;
+  for (size_t k = 0; k < std::min(count, kPrefetchAhead); ++k) PrefetchSegment(nodes[k], earliest);
   for (size_t k = 0; k < count; ++k) {
+    if (k + kPrefetchAhead < count) PrefetchSegment(nodes[k + kPrefetchAhead], earliest);
     Cursor& c = scratch.cursors_[k];
     c.left = SegmentAt(nodes[k], earliest);
     c.right = c.left;

@@ -108,6 +108,12 @@ class CapacityIndex {
                    Seconds earliest, Seconds latest, std::vector<int32_t>& sums,
                    std::vector<std::pair<Seconds, Seconds>>& runs) const;
 
+  // The cells of a site x model group (group = site * num_models + model), in
+  // node order.
+  std::span<const CellIndex> GroupCells(int32_t group) const {
+    return group_cells_[static_cast<size_t>(group)];
+  }
+
   // The bound itself for one bucket (tests and diagnostics).
   int64_t Bound(Level level, int32_t group, int64_t bucket) const;
 

@@ -133,24 +133,37 @@ bool Engine::SearchSiteModel(const CycleState& state, SiteIndex site, ModelIndex
       std::optional<std::pair<Seconds, Seconds>> first = cal.index().NextPossible(
           CapacityIndex::Level::kSiteModelPod, group, gpus, d, earliest, limit);
       if (!first) return false;
-      const Seconds from = first->first;
-      int tied_pods = 0;
+      // Each pod's first start its bound allows; search the pods in that order,
+      // so that once a pod can start at s, every pod whose bound is later than s
+      // is passed over without touching its nodes.
+      pod_order_.clear();
       for (CellIndex c : topology_.SiteModelCells(site, model)) {
+        if (topology_.cell(c).gpus < gpus) continue;
+        std::optional<std::pair<Seconds, Seconds>> run =
+            cal.index().NextPossible(CapacityIndex::Level::kCell, c, gpus, d, first->first, limit);
+        if (run) pod_order_.emplace_back(run->first, c);
+      }
+      std::sort(pod_order_.begin(), pod_order_.end());
+      int tied_pods = 0;
+      CellIndex best_cell = -1;
+      for (const auto& [bound, c] : pod_order_) {
+        if (bound > limit) break;
         const CellInfo& cell = topology_.cell(c);
-        if (cell.gpus < gpus) continue;
         std::span<const NodeIndex> nodes = topology_.NodeSpan(cell.first_node, cell.end_node);
         std::optional<Seconds> s = cal.EarliestStartInGroup(
-            CapacityIndex::Level::kCell, c, nodes, gpus, d, from, limit, scratch_, &free_buf_);
+            CapacityIndex::Level::kCell, c, nodes, gpus, d, bound, limit, scratch_, &free_buf_);
         if (!s) continue;
         const double cost = select.Select(state, nodes, free_buf_, gpus, false, &alloc_buf_);
-        // Earlier wins; at the same start, the selector's cheaper group.
-        if (!found || *s < limit || cost < out->cost) {
+        // Earlier wins; at the same start, the selector's cheaper group, then the
+        // first pod of the site.
+        if (!found || *s < limit || cost < out->cost || (cost == out->cost && c < best_cell)) {
           out->start = *s;
           out->pod = cell.pod;
           out->cost = cost;
           out->nodes.assign(nodes.begin(), nodes.end());
           out->free = free_buf_;
           out->allocations = alloc_buf_;
+          best_cell = c;
         }
         if (found && *s == limit && *s == earliest) ++tied_pods;
         found = true;

@@ -115,6 +115,7 @@ class Engine {
   std::vector<NodeIndex> nodes_buf_;
   std::vector<int32_t> free_buf_;
   std::vector<Allocation> alloc_buf_;
+  std::vector<std::pair<Seconds, CellIndex>> pod_order_;  // (first possible start, cell)
   GroupChoice group_buf_;
 };
 

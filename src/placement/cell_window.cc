@@ -1,0 +1,304 @@
+#include "placement/cell_window.h"
+
+#include <algorithm>
+
+namespace straits::placement {
+
+CellWindowTable::CellWindowTable(const Topology& topology, Seconds bucket_width) {
+  int32_t widest = 0;
+  for (CellIndex c = 0; c < topology.num_cells(); ++c) {
+    const CellInfo& cell = topology.cell(c);
+    if (cell.max_node_gpus > 255 || cell.end_node - cell.first_node > kMaxCellNodes) return;
+    widest = std::max(widest, cell.end_node - cell.first_node);
+  }
+  if (bucket_width <= 0 || widest == 0) return;
+  bucket_width_ = bucket_width;
+  // Round each half up to 16 bytes so that rows stay aligned for vector loads.
+  half_ = (static_cast<size_t>(widest) + 15) / 16 * 16;
+  stride_ = 2 * half_;
+  const auto num_cells = static_cast<size_t>(topology.num_cells());
+  fresh_.assign(num_cells * stride_, 0);
+  cell_nodes_.resize(num_cells);
+  cell_first_.resize(num_cells);
+  cell_capacity_.resize(num_cells);
+  node_cell_.resize(static_cast<size_t>(topology.num_nodes()));
+  node_slot_.resize(static_cast<size_t>(topology.num_nodes()));
+  for (CellIndex c = 0; c < topology.num_cells(); ++c) {
+    const CellInfo& cell = topology.cell(c);
+    const auto ci = static_cast<size_t>(c);
+    cell_nodes_[ci] = cell.end_node - cell.first_node;
+    cell_first_[ci] = cell.first_node;
+    cell_capacity_[ci] = static_cast<int32_t>(cell.gpus);
+    for (NodeIndex n = cell.first_node; n < cell.end_node; ++n) {
+      const auto slot = static_cast<size_t>(n - cell.first_node);
+      node_cell_[static_cast<size_t>(n)] = c;
+      node_slot_[static_cast<size_t>(n)] = static_cast<int32_t>(slot);
+      const auto cap = static_cast<uint8_t>(topology.node(n).gpus);
+      fresh_[ci * stride_ + slot] = cap;
+      fresh_[ci * stride_ + half_ + slot] = cap;
+    }
+  }
+}
+
+void CellWindowTable::Cover(int64_t first, int64_t last) {
+  if (count_ > 0 && first >= first_ && last < first_ + count_) return;
+  // Grow by at least the current size (amortized doubling).
+  int64_t new_first = first, new_end = last + 1;
+  if (count_ > 0) {
+    const int64_t grow = std::max<int64_t>(count_, 64);
+    new_first = first < first_ ? std::min(first, first_ - grow) : first_;
+    new_end =
+        last + 1 > first_ + count_ ? std::max(last + 1, first_ + count_ + grow) : first_ + count_;
+    new_first = std::max(new_first, std::min(keep_from_, first));
+  } else {
+    new_end = std::max(new_end, first + 64);
+  }
+  const auto new_count = static_cast<size_t>(new_end - new_first);
+  const size_t cells = cell_nodes_.size();
+  std::vector<uint8_t> data(cells * new_count * stride_);
+  for (size_t c = 0; c < cells; ++c) {
+    uint8_t* rows = &data[c * new_count * stride_];
+    for (size_t b = 0; b < new_count; ++b) {
+      const int64_t bucket = new_first + static_cast<int64_t>(b);
+      const uint8_t* from = count_ > 0 && bucket >= first_ && bucket < first_ + count_
+                                ? Row(c, bucket)
+                                : &fresh_[c * stride_];
+      std::copy(from, from + stride_, rows + b * stride_);
+    }
+  }
+  data_ = std::move(data);
+  first_ = new_first;
+  count_ = static_cast<int64_t>(new_count);
+}
+
+void CellWindowTable::Add(NodeIndex node, int64_t first, int64_t last, int32_t lo_delta,
+                          int32_t hi_delta) {
+  if (!enabled() || first > last || (lo_delta == 0 && hi_delta == 0)) return;
+  Cover(first, last);
+  const auto cell = static_cast<size_t>(node_cell_[static_cast<size_t>(node)]);
+  const auto slot = static_cast<size_t>(node_slot_[static_cast<size_t>(node)]);
+  const int32_t cap = fresh_[cell * stride_ + slot];
+  for (int64_t b = first; b <= last; ++b) {
+    uint8_t* row = Row(cell, b);
+    row[slot] = static_cast<uint8_t>(std::clamp(row[slot] + lo_delta, 0, cap));
+    row[half_ + slot] = static_cast<uint8_t>(std::clamp(row[half_ + slot] + hi_delta, 0, cap));
+  }
+  if (hi_delta != 0) UpdateBlocks(node, first, last);
+}
+
+void CellWindowTable::CoverBlocks(int64_t first, int64_t last) {
+  if (block_count_ > 0 && first >= block_first_ && last < block_first_ + block_count_) return;
+  int64_t new_first = first, new_end = last + 1;
+  if (block_count_ > 0) {
+    const int64_t grow = std::max<int64_t>(block_count_, 16);
+    new_first = first < block_first_ ? std::min(first, block_first_ - grow) : block_first_;
+    new_end = last + 1 > block_first_ + block_count_
+                  ? std::max(last + 1, block_first_ + block_count_ + grow)
+                  : block_first_ + block_count_;
+    if (keep_from_ != std::numeric_limits<int64_t>::min()) {
+      new_first = std::max(new_first, std::min(BlockOf(keep_from_), first));
+    }
+  } else {
+    new_end = std::max(new_end, first + 16);
+  }
+  const auto new_count = static_cast<size_t>(new_end - new_first);
+  const size_t cells = cell_nodes_.size();
+  std::vector<uint8_t> mins(cells * new_count * half_);
+  std::vector<int32_t> sums(cells * new_count);
+  for (size_t c = 0; c < cells; ++c) {
+    for (size_t k = 0; k < new_count; ++k) {
+      const int64_t block = new_first + static_cast<int64_t>(k);
+      const bool stored =
+          block_count_ > 0 && block >= block_first_ && block < block_first_ + block_count_;
+      const size_t old_k = static_cast<size_t>(block - block_first_);
+      const uint8_t* from =
+          stored ? &block_mins_[(c * static_cast<size_t>(block_count_) + old_k) * half_]
+                 : &fresh_[c * stride_ + half_];
+      std::copy(from, from + half_, &mins[(c * new_count + k) * half_]);
+      sums[c * new_count + k] =
+          stored ? block_sums_[c * static_cast<size_t>(block_count_) + old_k] : cell_capacity_[c];
+    }
+  }
+  block_mins_ = std::move(mins);
+  block_sums_ = std::move(sums);
+  block_first_ = new_first;
+  block_count_ = static_cast<int64_t>(new_count);
+}
+
+void CellWindowTable::UpdateBlocks(NodeIndex node, int64_t first, int64_t last) {
+  const int64_t first_block = BlockOf(first), last_block = BlockOf(last);
+  CoverBlocks(first_block, last_block);
+  const auto cell = static_cast<size_t>(node_cell_[static_cast<size_t>(node)]);
+  const auto slot = static_cast<size_t>(node_slot_[static_cast<size_t>(node)]);
+  for (int64_t block = first_block; block <= last_block; ++block) {
+    uint8_t least = fresh_[cell * stride_ + half_ + slot];
+    for (int64_t b = block * kBlock; b < (block + 1) * kBlock; ++b) {
+      least = std::min(least, RowOrFresh(cell, b)[half_ + slot]);
+    }
+    const size_t k =
+        cell * static_cast<size_t>(block_count_) + static_cast<size_t>(block - block_first_);
+    uint8_t& stored = block_mins_[k * half_ + slot];
+    block_sums_[k] += static_cast<int32_t>(least) - static_cast<int32_t>(stored);
+    stored = least;
+  }
+}
+
+void CellWindowTable::BlockBounds(std::span<const CellIndex> cells, Seconds duration,
+                                  Seconds earliest, int64_t first, int64_t count,
+                                  std::vector<int32_t>& most) const {
+  most.assign(static_cast<size_t>(count), 0);
+  int32_t capacity = 0;
+  for (CellIndex c : cells) capacity += cell_capacity_[static_cast<size_t>(c)];
+  // Blocks [lo, hi] lie wholly inside the window; neighbours share them, so
+  // compute once per distinct range.
+  int64_t prev_lo = 0, prev_hi = -1;
+  int32_t prev = capacity;
+  for (int64_t i = 0; i < count; ++i) {
+    const int64_t p = first + i;
+    const Seconds s = std::max(static_cast<Seconds>(p) * bucket_width_, earliest);
+    const int64_t q = BucketOf(s + duration - 1);  // the window's last bucket
+    const int64_t lo = -BlockOf(-p);               // first block starting at or after p
+    const int64_t hi = BlockOf(q + 1) - 1;         // last block ending at or before q
+    if (lo != prev_lo || hi != prev_hi) {
+      prev_lo = lo;
+      prev_hi = hi;
+      if (lo > hi) {
+        prev = capacity;
+      } else {
+        prev = 0;
+        for (CellIndex c : cells) {
+          int32_t least = cell_capacity_[static_cast<size_t>(c)];
+          for (int64_t block = lo; block <= hi; ++block) {
+            least = std::min(least, BlockSum(static_cast<size_t>(c), block));
+          }
+          prev += least;
+        }
+      }
+    }
+    most[static_cast<size_t>(i)] = prev;
+  }
+}
+
+void CellWindowTable::WindowBounds(CellIndex cell, Seconds start, Seconds end,
+                                   std::span<uint8_t> lo, std::span<uint8_t> hi) const {
+  const auto c = static_cast<size_t>(cell);
+  const auto nodes = static_cast<size_t>(cell_nodes_[c]);
+  const uint8_t* fresh = &fresh_[c * stride_];
+  std::copy(fresh, fresh + nodes, lo.begin());
+  std::copy(fresh + half_, fresh + half_ + nodes, hi.begin());
+  if (count_ == 0) return;
+  // Only stored buckets can lower the capacities.
+  const int64_t from = std::max(BucketOf(start), first_);
+  const int64_t to = std::min(BucketOf(end - 1), first_ + count_ - 1);
+  // Full-width minima over fixed-size arrays vectorize; the padding is never read back.
+  uint8_t lo_acc[kMaxCellNodes], hi_acc[kMaxCellNodes];
+  std::copy(lo.begin(), lo.begin() + static_cast<ptrdiff_t>(nodes), lo_acc);
+  std::copy(hi.begin(), hi.begin() + static_cast<ptrdiff_t>(nodes), hi_acc);
+  std::fill(lo_acc + nodes, lo_acc + kMaxCellNodes, uint8_t{0});
+  std::fill(hi_acc + nodes, hi_acc + kMaxCellNodes, uint8_t{0});
+  const size_t width = std::min(half_, static_cast<size_t>(kMaxCellNodes));
+  for (int64_t b = from; b <= to; ++b) {
+    const uint8_t* row = Row(c, b);
+    for (size_t i = 0; i < width; ++i) lo_acc[i] = std::min(lo_acc[i], row[i]);
+    for (size_t i = 0; i < width; ++i) hi_acc[i] = std::min(hi_acc[i], row[half_ + i]);
+  }
+  std::copy(lo_acc, lo_acc + nodes, lo.begin());
+  std::copy(hi_acc, hi_acc + nodes, hi.begin());
+}
+
+int32_t CellWindowTable::SumHalf(const uint8_t* bytes) const {
+  int32_t sum = 0;
+  for (size_t i = 0; i < half_; ++i) sum += bytes[i];
+  return sum;
+}
+
+void CellWindowTable::StartBounds(std::span<const CellIndex> cells, Seconds duration,
+                                  Seconds earliest, int64_t first, int64_t count,
+                                  std::vector<int32_t>& least, std::vector<int32_t>& most,
+                                  std::vector<uint8_t>& buffer) const {
+  least.assign(static_cast<size_t>(count), 0);
+  most.assign(static_cast<size_t>(count), 0);
+  if (count <= 0) return;
+  int64_t aligned = first;  // first bucket whose start is after `earliest`
+  if (BucketOf(earliest) == first) {
+    // The first bucket's start may be clipped to `earliest`: its own window.
+    const Seconds end = earliest + duration;
+    const int64_t to = BucketOf(end - 1);
+    for (CellIndex c : cells) {
+      const auto ci = static_cast<size_t>(c);
+      uint8_t acc[2 * kMaxCellNodes];
+      const uint8_t* fresh = &fresh_[ci * stride_];
+      std::copy(fresh, fresh + stride_, acc);
+      for (int64_t b = std::max(first, first_); b <= std::min(to, first_ + count_ - 1); ++b) {
+        const uint8_t* row = Row(ci, b);
+        for (size_t i = 0; i < stride_; ++i) acc[i] = std::min(acc[i], row[i]);
+      }
+      least[0] += SumHalf(acc);
+      most[0] += SumHalf(acc + half_);
+    }
+    ++aligned;
+  }
+  const int64_t last = first + count - 1;
+  if (aligned > last) return;
+  // Windows [p, p + window - 1] for p in [aligned, last]: blocks of `window`
+  // buckets from `aligned`; the minimum over a window is the minimum of the
+  // suffix minimum of the block it starts in and the prefix minimum of the
+  // block it ends in.
+  const int64_t window = WindowBuckets(duration);
+  const auto span = static_cast<size_t>(last - aligned + window);
+  buffer.resize(2 * span * stride_);
+  uint8_t* prefix = buffer.data();
+  uint8_t* suffix = buffer.data() + span * stride_;
+  const auto w = static_cast<size_t>(window);
+  for (CellIndex c : cells) {
+    const auto ci = static_cast<size_t>(c);
+    for (size_t k = 0; k < span; ++k) {
+      const uint8_t* row = RowOrFresh(ci, aligned + static_cast<int64_t>(k));
+      uint8_t* out = prefix + k * stride_;
+      if (k % w == 0) {
+        std::copy(row, row + stride_, out);
+      } else {
+        const uint8_t* prev = out - stride_;
+        for (size_t i = 0; i < stride_; ++i) out[i] = std::min(prev[i], row[i]);
+      }
+    }
+    for (size_t k = span; k-- > 0;) {
+      const uint8_t* row = RowOrFresh(ci, aligned + static_cast<int64_t>(k));
+      uint8_t* out = suffix + k * stride_;
+      if (k % w == w - 1 || k == span - 1) {
+        std::copy(row, row + stride_, out);
+      } else {
+        const uint8_t* next = out + stride_;
+        for (size_t i = 0; i < stride_; ++i) out[i] = std::min(next[i], row[i]);
+      }
+    }
+    for (int64_t p = aligned; p <= last; ++p) {
+      const auto k = static_cast<size_t>(p - aligned);
+      const uint8_t* a = suffix + k * stride_;
+      const uint8_t* b = prefix + (k + w - 1) * stride_;
+      uint8_t acc[2 * kMaxCellNodes];
+      for (size_t i = 0; i < stride_; ++i) acc[i] = std::min(a[i], b[i]);
+      least[static_cast<size_t>(p - first)] += SumHalf(acc);
+      most[static_cast<size_t>(p - first)] += SumHalf(acc + half_);
+    }
+  }
+}
+
+int32_t CellWindowTable::Lo(NodeIndex node, int64_t bucket) const {
+  const auto cell = static_cast<size_t>(node_cell_[static_cast<size_t>(node)]);
+  const auto slot = static_cast<size_t>(node_slot_[static_cast<size_t>(node)]);
+  if (count_ == 0 || bucket < first_ || bucket >= first_ + count_)
+    return fresh_[cell * stride_ + slot];
+  return Row(cell, bucket)[slot];
+}
+
+int32_t CellWindowTable::Hi(NodeIndex node, int64_t bucket) const {
+  const auto cell = static_cast<size_t>(node_cell_[static_cast<size_t>(node)]);
+  const auto slot = static_cast<size_t>(node_slot_[static_cast<size_t>(node)]);
+  if (count_ == 0 || bucket < first_ || bucket >= first_ + count_) {
+    return fresh_[cell * stride_ + half_ + slot];
+  }
+  return Row(cell, bucket)[half_ + slot];
+}
+
+}  // namespace straits::placement

@@ -1,0 +1,162 @@
+// CellWindowTable: for every node and time bucket, the fewest and the most GPUs
+// the node has free at any instant of the bucket, stored so that one pod's
+// nodes over a stretch of buckets sit in one contiguous run of memory.
+//
+// Why. A pod- or site-scoped search spends most of its time finding, on every
+// node of the group, the change point in force at the start it tries: one or
+// two cache misses into a different array per node, and a search tries many
+// pods. From these two bytes per node and bucket the free GPUs of every node of
+// a pod over a window follow without touching the change points:
+//     lo(node, window) = min over the window's buckets of fewest-free
+//     hi(node, window) = min over the window's buckets of most-free
+// bracket the node's free GPUs over any window that covers exactly those
+// buckets (fewer are free during the window than at its freest instant in any
+// bucket it touches, and no fewer than in the worst instant of all of them),
+// and when lo == hi they are exact. With a few change points per node and day,
+// nearly every node of a window is exact; the rest are measured from their
+// change points. Sums of lo say "this start is certainly feasible", sums of hi
+// "no start in this bucket is", so most searches end at their first candidate.
+//
+// Layout: per cell, per bucket, `stride` bytes: the fewest-free of its nodes,
+// then their most-free (padded to a fixed stride). A window of B buckets of a
+// pod reads B * stride contiguous bytes. Buckets outside the stored range hold
+// the nodes' capacities (nothing booked). The table is kept only when every
+// cell has at most kMaxCellNodes nodes of at most 255 GPUs.
+//
+// Memory: stride bytes per cell and bucket; for 400 pods of 32 nodes, hourly,
+// over a year: 224 MB (the table grows by doubling, so up to twice that while a
+// calendar is being filled).
+//
+// Maintenance (Calendar::AddUsage): a reservation changes both values by -gpus
+// in buckets it covers completely; the (at most two) buckets it covers partly
+// are measured before and after. Values are clamped to [0, capacity], which
+// keeps them bounds (not exact) in the bucket holding the calendar's horizon
+// after ForgetBefore.
+//
+// Thread-safety: like Calendar (it is part of one).
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <span>
+#include <vector>
+
+#include "placement/topology.h"
+
+namespace straits::placement {
+
+using Seconds = int64_t;
+
+class CellWindowTable {
+ public:
+  static constexpr int32_t kMaxCellNodes = 64;
+
+  // Disabled: every query says nothing is known.
+  CellWindowTable() = default;
+  CellWindowTable(const Topology& topology, Seconds bucket_width);
+
+  bool enabled() const { return bucket_width_ > 0; }
+
+  // Adds `lo_delta` to the node's fewest-free and `hi_delta` to its most-free
+  // count in every bucket of [first, last].
+  void Add(NodeIndex node, int64_t first, int64_t last, int32_t lo_delta, int32_t hi_delta);
+
+  // For every node of `cell`, in node order, the bounds lo[i] <= free GPUs of
+  // the node over [start, end) <= hi[i]; exact when lo[i] == hi[i]. start < end.
+  void WindowBounds(CellIndex cell, Seconds start, Seconds end, std::span<uint8_t> lo,
+                    std::span<uint8_t> hi) const;
+
+  // Bounds on the free total of the nodes of `cells` over windows of `duration`
+  // starting in buckets [first, first + count): with s = max(bucket start, earliest),
+  //   most[i]  >= the free total at every start in [s, end of bucket first + i)
+  //   least[i] <= the free total at s.
+  // Every bucket must start after `earliest` except possibly the first. A sliding
+  // minimum over the rows (van Herk / Gil-Werman: prefix and suffix minima over
+  // blocks as long as the window) makes it O((count + window buckets) x cells).
+  void StartBounds(std::span<const CellIndex> cells, Seconds duration, Seconds earliest,
+                   int64_t first, int64_t count, std::vector<int32_t>& least,
+                   std::vector<int32_t>& most, std::vector<uint8_t>& buffer) const;
+  // Buckets a window of `duration` starting at a bucket's start covers.
+  int64_t WindowBuckets(Seconds duration) const { return (duration - 1) / bucket_width_ + 1; }
+
+  // A cheaper and coarser `most`, from per-block summaries: for every cell and
+  // block of kBlock buckets, the sum over its nodes of each node's least most-free
+  // count in the block. A window that contains a whole block can get no more from
+  // the cell than that sum, so for start bucket first + i
+  //   most[i] >= the free total at every start in the bucket (as StartBounds)
+  // and is the cells' capacity where a window contains no whole block.
+  void BlockBounds(std::span<const CellIndex> cells, Seconds duration, Seconds earliest,
+                   int64_t first, int64_t count, std::vector<int32_t>& most) const;
+  static constexpr int64_t kBlock = 16;
+
+  // The stored value of one node in one bucket (tests).
+  int32_t Lo(NodeIndex node, int64_t bucket) const;
+  int32_t Hi(NodeIndex node, int64_t bucket) const;
+
+  // The first node of `cell` (its nodes are contiguous).
+  NodeIndex FirstNode(CellIndex cell) const { return cell_first_[static_cast<size_t>(cell)]; }
+  int32_t NodesIn(CellIndex cell) const { return cell_nodes_[static_cast<size_t>(cell)]; }
+
+  // Buckets that end at or before `t` are dropped the next time the table grows.
+  void ForgetBefore(Seconds t) {
+    if (enabled()) keep_from_ = std::max(keep_from_, BucketOf(t));
+  }
+
+  int64_t BucketOf(Seconds t) const {
+    return t >= 0 ? t / bucket_width_ : -((-t + bucket_width_ - 1) / bucket_width_);
+  }
+
+ private:
+  // Makes room for buckets [first, last].
+  void Cover(int64_t first, int64_t last);
+  uint8_t* Row(size_t cell, int64_t bucket) {
+    return &data_[(cell * static_cast<size_t>(count_) + static_cast<size_t>(bucket - first_)) *
+                  stride_];
+  }
+  const uint8_t* Row(size_t cell, int64_t bucket) const {
+    return const_cast<CellWindowTable*>(this)->Row(cell, bucket);
+  }
+  // The row of `bucket`, the fresh row outside the stored range.
+  const uint8_t* RowOrFresh(size_t cell, int64_t bucket) const {
+    return count_ > 0 && bucket >= first_ && bucket < first_ + count_ ? Row(cell, bucket)
+                                                                      : &fresh_[cell * stride_];
+  }
+  // Sum of `half_` bytes.
+  int32_t SumHalf(const uint8_t* bytes) const;
+
+  // Recomputes the block summaries of `node` for the blocks of buckets [first, last].
+  void UpdateBlocks(NodeIndex node, int64_t first, int64_t last);
+  // Makes room for blocks [first, last] in the block tables.
+  void CoverBlocks(int64_t first, int64_t last);
+  static int64_t BlockOf(int64_t bucket) {
+    return bucket >= 0 ? bucket / kBlock : -((-bucket + kBlock - 1) / kBlock);
+  }
+  int32_t BlockSum(size_t cell, int64_t block) const {
+    return block_count_ > 0 && block >= block_first_ && block < block_first_ + block_count_
+               ? block_sums_[cell * static_cast<size_t>(block_count_) +
+                             static_cast<size_t>(block - block_first_)]
+               : cell_capacity_[cell];
+  }
+
+  Seconds bucket_width_ = 0;
+  size_t stride_ = 0;  // bytes per cell and bucket; lo at [0, half), hi at [half, stride)
+  size_t half_ = 0;
+  std::vector<uint8_t> fresh_;         // per cell, one row of capacities
+  std::vector<int32_t> node_cell_;     // per node
+  std::vector<int32_t> node_slot_;     // per node: its position in its cell
+  std::vector<int32_t> cell_nodes_;    // per cell: node count
+  std::vector<NodeIndex> cell_first_;  // per cell: first node
+  int64_t keep_from_ = std::numeric_limits<int64_t>::min();
+  std::vector<int32_t> cell_capacity_;  // per cell: GPUs
+  // Per cell and block: each node's least most-free count (half_ bytes), and their sum.
+  std::vector<uint8_t> block_mins_;
+  std::vector<int32_t> block_sums_;
+  int64_t block_first_ = 0;
+  int64_t block_count_ = 0;
+  std::vector<uint8_t> data_;
+  int64_t first_ = 0;
+  int64_t count_ = 0;
+};
+
+}  // namespace straits::placement

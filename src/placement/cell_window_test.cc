@@ -1,0 +1,222 @@
+#include "placement/cell_window.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "placement/calendar.h"
+
+namespace straits::placement {
+namespace {
+
+// Two sites; site 0 has two pods of three 8-GPU nodes, site 1 one pod of two
+// 4-GPU nodes.
+Topology SmallFleet() {
+  FleetSpec spec;
+  spec.models = {ModelSpec{.id = *ModelId::Parse("m"), .vendor = "v", .tpp = 1, .memory_gb = 1}};
+  int n = 0;
+  auto pod = [&](const char* id, int nodes, int32_t gpus) {
+    PodSpec p{.id = *PodId::Parse(id), .nodes = {}};
+    for (int i = 0; i < nodes; ++i) {
+      p.nodes.push_back({*NodeId::Parse("n" + std::to_string(n++)), *ModelId::Parse("m"), gpus});
+    }
+    return p;
+  };
+  spec.sites.push_back(SiteSpec{.id = *SiteId::Parse("a"),
+                                .country = {},
+                                .pods = {pod("a0", 3, 8), pod("a1", 3, 8)},
+                                .prices = {}});
+  spec.sites.push_back(
+      SiteSpec{.id = *SiteId::Parse("b"), .country = {}, .pods = {pod("b0", 2, 4)}, .prices = {}});
+  return *Topology::Build(spec);
+}
+
+Interval Iv(Seconds s, Seconds e) {
+  return *Interval::Make(Instant::FromUnixSeconds(s), Instant::FromUnixSeconds(e));
+}
+
+// Fewest and most GPUs free on `node` at any instant of [from, to), by brute force.
+std::pair<int32_t, int32_t> FreeRange(const Calendar& cal, NodeIndex node, Seconds from,
+                                      Seconds to) {
+  int32_t least = cal.capacity(node), most = 0;
+  for (Seconds t = from; t < to; ++t) {
+    least = std::min(least, cal.capacity(node) - cal.UsedAt(node, t));
+    most = std::max(most, cal.capacity(node) - cal.UsedAt(node, t));
+  }
+  return {least, most};
+}
+
+// Random reserve / unreserve / shrink, with the past forgotten now and then.
+class RandomCalendar {
+ public:
+  RandomCalendar(const Topology& topo, Seconds width, uint64_t seed)
+      : topo_(topo), cal_(topo, width), rng_(seed) {}
+
+  int64_t Uniform(int64_t lo, int64_t hi) {
+    return std::uniform_int_distribution<int64_t>(lo, hi)(rng_);
+  }
+
+  void Step(int op, bool forget) {
+    if (forget && op % 80 == 79) {
+      now_ += Uniform(0, 20);
+      cal_.ForgetBefore(now_);
+    }
+    if (live_.empty() || Uniform(0, 2) > 0) {
+      const Seconds s = now_ + Uniform(-10, 300);
+      const Seconds e = s + Uniform(1, 90);
+      std::vector<Allocation> allocs;
+      const auto first = static_cast<NodeIndex>(Uniform(0, topo_.num_nodes() - 1));
+      const auto nodes = static_cast<NodeIndex>(Uniform(1, 3));
+      for (NodeIndex n = first; n < std::min(topo_.num_nodes(), first + nodes); ++n) {
+        allocs.push_back({n, static_cast<int32_t>(Uniform(1, topo_.node(n).gpus))});
+      }
+      if (e > now_ && cal_.Reserve(static_cast<ReservationId>(op + 1), Iv(s, e), allocs).ok()) {
+        live_.push_back(static_cast<ReservationId>(op + 1));
+      }
+      return;
+    }
+    const auto pick = static_cast<size_t>(Uniform(0, static_cast<int64_t>(live_.size()) - 1));
+    const Booking* b = cal_.Find(live_[pick]);
+    if (b != nullptr && Uniform(0, 1) == 0 && b->end - b->start > 1) {
+      ASSERT_TRUE(
+          cal_.Shrink(live_[pick], Instant::FromUnixSeconds(Uniform(b->start + 1, b->end - 1)))
+              .ok());
+    } else {
+      cal_.Unreserve(live_[pick]);
+      live_[pick] = live_.back();
+      live_.pop_back();
+    }
+  }
+
+  const Calendar& cal() const { return cal_; }
+  Seconds now() const { return now_; }
+
+ private:
+  const Topology& topo_;
+  Calendar cal_;
+  std::mt19937_64 rng_;
+  std::vector<ReservationId> live_;
+  Seconds now_ = 0;
+};
+
+// Every bucket's stored pair equals a brute-force recount; in the bucket that
+// holds the horizon it still brackets the truth after the past is forgotten.
+TEST(CellWindowTable, BucketValuesMatchARecount) {
+  const Topology topo = SmallFleet();
+  constexpr Seconds kWidth = 10;
+  for (bool forget : {false, true}) {
+    RandomCalendar rc(topo, kWidth, forget ? 21 : 7);
+    ASSERT_TRUE(rc.cal().windows().enabled());
+    for (int op = 0; op < 3000; ++op) {
+      rc.Step(op, forget);
+      if (op % 100 != 0) continue;
+      const CellWindowTable& table = rc.cal().windows();
+      const int64_t horizon_bucket = table.BucketOf(rc.now());
+      for (int64_t bucket = horizon_bucket; bucket < horizon_bucket + 45; ++bucket) {
+        const Seconds from = std::max(bucket * kWidth, rc.now()), to = bucket * kWidth + kWidth;
+        for (NodeIndex n = 0; n < topo.num_nodes(); ++n) {
+          const auto [least, most] = FreeRange(rc.cal(), n, from, to);
+          if (bucket * kWidth >= rc.now()) {
+            ASSERT_EQ(table.Lo(n, bucket), least) << "op " << op << " node " << n;
+            ASSERT_EQ(table.Hi(n, bucket), most) << "op " << op << " node " << n;
+          } else {
+            ASSERT_LE(table.Lo(n, bucket), least) << "op " << op << " node " << n;
+            ASSERT_GE(table.Hi(n, bucket), most) << "op " << op << " node " << n;
+          }
+        }
+      }
+    }
+  }
+}
+
+// The window bounds bracket each node's exact free GPUs; the per-bucket start
+// bounds bracket the exact free total at the bucket's first start, and the
+// upper ones (bucket and block) hold at every start of the bucket.
+TEST(CellWindowTable, WindowAndStartBoundsBracketTheExactFreeGpus) {
+  const Topology topo = SmallFleet();
+  for (Seconds width : {1, 7, 10}) {
+    RandomCalendar rc(topo, width, static_cast<uint64_t>(width) * 31);
+    for (int op = 0; op < 400; ++op) rc.Step(op, true);
+    const Calendar& cal = rc.cal();
+    const CellWindowTable& table = cal.windows();
+    std::vector<int32_t> least, most, block_most;
+    std::vector<uint8_t> buffer;
+    std::vector<uint8_t> lo(CellWindowTable::kMaxCellNodes), hi(CellWindowTable::kMaxCellNodes);
+    for (int q = 0; q < 150; ++q) {
+      const Seconds d = rc.Uniform(1, 120);
+      const Seconds earliest = rc.now() + rc.Uniform(0, 200);
+      const auto cell = static_cast<CellIndex>(rc.Uniform(0, topo.num_cells() - 1));
+      const CellInfo& info = topo.cell(cell);
+      const auto exact_total = [&](Seconds s) {
+        int64_t total = 0;
+        for (NodeIndex n = info.first_node; n < info.end_node; ++n) {
+          total += cal.FreeGpus(n, s, s + d);
+        }
+        return total;
+      };
+      // Window bounds at one start.
+      table.WindowBounds(cell, earliest, earliest + d, lo, hi);
+      for (NodeIndex n = info.first_node; n < info.end_node; ++n) {
+        const auto i = static_cast<size_t>(n - info.first_node);
+        const int32_t exact = cal.FreeGpus(n, earliest, earliest + d);
+        ASSERT_LE(lo[i], exact);
+        ASSERT_GE(hi[i], exact);
+      }
+      // Start bounds over a range of buckets.
+      const int64_t first = table.BucketOf(earliest);
+      const int64_t count = rc.Uniform(1, 40);
+      const CellIndex cells[] = {cell};
+      table.StartBounds(cells, d, earliest, first, count, least, most, buffer);
+      table.BlockBounds(cells, d, earliest, first, count, block_most);
+      for (int64_t i = 0; i < count; ++i) {
+        const Seconds s0 = std::max((first + i) * width, earliest);
+        ASSERT_LE(least[static_cast<size_t>(i)], exact_total(s0)) << "q " << q << " i " << i;
+        for (Seconds s = s0; s < (first + i + 1) * width; ++s) {
+          const int64_t total = exact_total(s);
+          ASSERT_GE(most[static_cast<size_t>(i)], total) << "q " << q << " i " << i;
+          ASSERT_GE(block_most[static_cast<size_t>(i)], total) << "q " << q << " i " << i;
+        }
+      }
+    }
+  }
+}
+
+// The group search through the window table returns what the plain sweep
+// returns, and the same free GPUs per node.
+TEST(CellWindowTable, GroupSearchEqualsPlainSearchWithItsFreeCounts) {
+  const Topology topo = SmallFleet();
+  SearchScratch scratch;
+  int found = 0;
+  for (int instance = 0; instance < 30; ++instance) {
+    RandomCalendar rc(topo, 1 + instance % 12, static_cast<uint64_t>(instance) + 100);
+    for (int op = 0; op < 150; ++op) rc.Step(op, instance % 2 == 1);
+    const Calendar& cal = rc.cal();
+    for (int q = 0; q < 40; ++q) {
+      const auto gpus = static_cast<int32_t>(rc.Uniform(1, 40));
+      const Seconds d = rc.Uniform(1, 150);
+      const Seconds es = rc.now() + rc.Uniform(0, 300);
+      const Seconds ls = es + rc.Uniform(0, 300);
+      const bool whole_site = rc.Uniform(0, 1) == 1;
+      const auto cell = static_cast<CellIndex>(rc.Uniform(0, topo.num_cells() - 1));
+      std::span<const NodeIndex> nodes =
+          whole_site ? topo.NodeSpan(topo.site(0).first_node, topo.site(0).end_node)
+                     : topo.NodeSpan(topo.cell(cell).first_node, topo.cell(cell).end_node);
+      std::vector<int32_t> plain_free, group_free;
+      const auto plain = cal.EarliestStart(nodes, gpus, d, es, ls, scratch, &plain_free);
+      const auto indexed =
+          whole_site ? cal.EarliestStartInGroup(CapacityIndex::Level::kSiteModel, 0, nodes, gpus, d,
+                                                es, ls, scratch, &group_free)
+                     : cal.EarliestStartInGroup(CapacityIndex::Level::kCell, cell, nodes, gpus, d,
+                                                es, ls, scratch, &group_free);
+      ASSERT_EQ(indexed, plain) << "instance " << instance << " query " << q;
+      if (plain) {
+        ASSERT_EQ(group_free, plain_free) << "instance " << instance << " query " << q;
+        ++found;
+      }
+    }
+  }
+  EXPECT_GT(found, 200);
+}
+
+}  // namespace
+}  // namespace straits::placement
