@@ -62,10 +62,14 @@ struct JobInfo {
   std::vector<std::string> nodes;  // Straits node names
 };
 
-// GPU time a job held on one node: the unit of metering. `key` identifies the
-// job and step ("sg1:1000003:alloc"), so polling twice records it once.
+// GPU time a job held on one node: the unit of metering. `series` names the
+// job and step ("sg1:1000003:alloc": cluster, job id, step) and is the usage
+// ledger's series key, so two jobs of a lease on one node at the same time are
+// both billed; `key` adds the node ("sg1:1000003:alloc:sg1-n1"), so polling
+// twice records a sample once.
 struct UsageSample {
   std::string key;
+  std::string series;
   LeaseId lease;
   NodeId node;
   Instant start;

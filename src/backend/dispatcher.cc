@@ -216,6 +216,10 @@ Result<bool> Dispatcher::Bill(const UsageSample& sample, billing_store::BillingS
   record.start = sample.start;
   record.end = sample.end;
   record.gpu_seconds = sample.gpu_seconds;
+  // Each job and step is its own series in the ledger, so two jobs of the
+  // lease on one node at the same time are both billed, and a job polled
+  // again is a duplicate.
+  record.series = sample.series;
   // One record per ingest: a refused one must not hold back the others. A
   // record already held is a duplicate, so a poll that stopped between the
   // ingest and marking the sample is simply repeated.

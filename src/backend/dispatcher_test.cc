@@ -250,5 +250,42 @@ TEST_F(DispatcherTest, PolledUsageReachesBillingWithTheLeasesTerms) {
   EXPECT_EQ(*(*billing_store)->CountUsage(), 1);
 }
 
+TEST_F(DispatcherTest, TwoJobsOfALeaseAtOnceOnOneNodeAreBothBilledOnce) {
+  CreateLease(4, 1, 3);  // 2027-01-15 09:00 to 11:00 on n1, 4 GPUs
+  ASSERT_TRUE(dispatcher_->RunOnce().ok());
+  auto billing_store = billing_store::OpenSqliteBillingStore(path_);
+  ASSERT_TRUE(billing_store.ok()) << billing_store.status();
+  billing_store::BillingService billing(*core_, **billing_store);
+  const std::string sacct =
+      "sacct -n -P -X --allusers --accounts=lease-000001 --starttime=2027-01-15T08:00:00 "
+      "--format=JobID,Account,State,Start,End,NodeList,AllocTRES";
+  // Jobs 5 and 8 share n1 from 09:05 to 09:10, 2 GPUs each.
+  const std::string jobs =
+      "5|lease-000001|COMPLETED|2027-01-15T09:00:00|2027-01-15T09:10:00|sg1-n1|gres/gpu=2\n"
+      "8|lease-000001|COMPLETED|2027-01-15T09:05:00|2027-01-15T09:20:00|sg1-n1|gres/gpu=2\n";
+  env_.Respond(sacct, Out(jobs));
+  Result<UsageReport> polled = dispatcher_->PollUsage(T(0), &billing);
+  ASSERT_TRUE(polled.ok()) << polled.status();
+  EXPECT_EQ(polled->samples, 2);
+  EXPECT_EQ(polled->recorded, 2);
+  EXPECT_EQ(polled->refused, 0);
+  auto usage = (*billing_store)->LoadUsage(T(-10), T(10));
+  ASSERT_TRUE(usage.ok()) << usage.status();
+  ASSERT_EQ(usage->size(), 2);
+  EXPECT_EQ(usage->Get(0).series, "sg1:5:alloc");
+  EXPECT_EQ(usage->Get(1).series, "sg1:8:alloc");
+  auto sums = usage->SumByLeaseAndBucket(billing::TimeBuckets{{T(-10), T(10)}});
+  ASSERT_TRUE(sums.ok()) << sums.status();
+  EXPECT_EQ(*sums, std::vector<int64_t>{2 * 600 + 2 * 900});
+
+  // Polled again: nothing new, nothing refused, nothing billed twice.
+  env_.Respond(sacct, Out(jobs));
+  polled = dispatcher_->PollUsage(T(0), &billing);
+  ASSERT_TRUE(polled.ok()) << polled.status();
+  EXPECT_EQ(polled->recorded, 0);
+  EXPECT_EQ(polled->refused, 0);
+  EXPECT_EQ(*(*billing_store)->CountUsage(), 2);
+}
+
 }  // namespace
 }  // namespace straits::backend

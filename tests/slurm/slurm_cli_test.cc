@@ -13,12 +13,14 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <sstream>
 #include <thread>
 
@@ -194,7 +196,7 @@ TEST_F(SlurmCli, ALeaseBecomesAReservationAndItsJobsGpuTimeIsInvoiced) {
   RunResult cards = Straits(
       {"import", "ratecards", std::string(STRAITS_SOURCE_DIR) + "/tests/slurm/ratecards.csv"});
   ASSERT_EQ(cards.exit_code, 0) << cards.err;
-  const std::string lease = RequestLease("sg-jurong-1", 2);
+  const std::string lease = RequestLease("sg-jurong-1", 4);
   ASSERT_FALSE(lease.empty());
   json::object applied = Apply();
   EXPECT_EQ(applied["applied"].as_int64(), 1) << applied;
@@ -217,54 +219,66 @@ TEST_F(SlurmCli, ALeaseBecomesAReservationAndItsJobsGpuTimeIsInvoiced) {
   EXPECT_EQ(resv->accounts, std::vector<std::string>{prefix_ + lease});
 
   // A job over the lease's GPUs is refused before Slurm sees it.
-  RunResult greedy = Straits({"job", "submit", "--lease", lease, "--gpus", "3", "--", "true"});
+  RunResult greedy = Straits({"job", "submit", "--lease", lease, "--gpus", "5", "--", "true"});
   EXPECT_EQ(greedy.exit_code, 2) << greedy.err;
   EXPECT_NE(greedy.err.find("gpus"), std::string::npos) << greedy.err;
 
-  RunResult submitted = Straits({"job", "submit", "--lease", lease, "--gpus", "2", "--time", "1m",
-                                 "--json", "--", "sleep", "2"});
-  ASSERT_EQ(submitted.exit_code, 0) << submitted.err;
-  const std::string job = Str(Parse(submitted.out), "job");
-  ASSERT_FALSE(job.empty()) << submitted.out;
+  // Two jobs of the lease at the same time on its one node, 2 GPUs each.
+  std::vector<std::string> jobs;
+  for (int n = 0; n < 2; ++n) {
+    RunResult submitted = Straits({"job", "submit", "--lease", lease, "--gpus", "2", "--time", "1m",
+                                   "--json", "--", "sleep", "4"});
+    ASSERT_EQ(submitted.exit_code, 0) << submitted.err;
+    jobs.push_back(Str(Parse(submitted.out), "job"));
+    ASSERT_FALSE(jobs.back().empty()) << submitted.out;
+  }
 
-  json::object finished;
+  std::map<std::string, json::object> finished;
   ASSERT_TRUE(WaitUntil(
       [&] {
         RunResult listed = Straits({"job", "list", "--lease", lease, "--json"});
-        json::value jobs = Parse(listed.out);
-        if (!jobs.is_array()) return false;
-        for (const json::value& j : jobs.as_array()) {
-          if (Str(j, "job") != job) continue;
+        json::value listed_jobs = Parse(listed.out);
+        if (!listed_jobs.is_array()) return false;
+        for (const json::value& j : listed_jobs.as_array()) {
           std::string state = Str(j, "state");
           if (state == "COMPLETED" || state == "FAILED" || state == "CANCELLED") {
-            finished = j.as_object();
-            return true;
+            finished[Str(j, "job")] = j.as_object();
           }
         }
-        return false;
+        return finished.count(jobs[0]) == 1 && finished.count(jobs[1]) == 1;
       },
       60));
-  ASSERT_EQ(Str(finished, "state"), "COMPLETED") << finished;
-  EXPECT_EQ(finished["gpus"].as_int64(), 2);
-  const Instant job_start = *Instant::Parse(Str(finished, "start"));
-  const Instant job_end = *Instant::Parse(Str(finished, "end"));
-  const int64_t gpu_seconds = 2 * (job_end.unix_seconds() - job_start.unix_seconds());
-  EXPECT_GE(gpu_seconds, 4);
+  int64_t gpu_seconds = 0;
+  std::vector<std::pair<Instant, Instant>> ran;
+  for (const std::string& job : jobs) {
+    json::object& f = finished[job];
+    ASSERT_EQ(Str(f, "state"), "COMPLETED") << f;
+    EXPECT_EQ(f["gpus"].as_int64(), 2);
+    ran.emplace_back(*Instant::Parse(Str(f, "start")), *Instant::Parse(Str(f, "end")));
+    EXPECT_GE((ran.back().second - ran.back().first).seconds(), 4);
+    gpu_seconds += 2 * (ran.back().second - ran.back().first).seconds();
+  }
+  // They ran at the same time (the ledger used to keep only the first).
+  EXPECT_LT(ran[1].first, ran[0].second);
+  EXPECT_LT(ran[0].first, ran[1].second);
+  const Instant job_start = std::min(ran[0].first, ran[1].first);
 
-  // sacct catches up asynchronously: poll until the job's sample is recorded.
+  // sacct catches up asynchronously: poll until both jobs' samples are recorded.
   json::object polled;
+  int64_t recorded = 0;
   ASSERT_TRUE(WaitUntil(
       [&] {
         RunResult r = Straits({"backend", "poll", "--json"});
         json::value v = Parse(r.out);
         if (r.exit_code != 0 || !v.is_object()) return false;
         polled = v.as_object();
-        return polled["recorded"].as_int64() > 0;
+        EXPECT_EQ(polled["refused"].as_int64(), 0) << polled;
+        recorded += polled["recorded"].as_int64();
+        return recorded >= 2;
       },
       30))
       << polled;
-  EXPECT_EQ(polled["recorded"].as_int64(), 1) << polled;
-  EXPECT_EQ(polled["refused"].as_int64(), 0) << polled;
+  EXPECT_EQ(recorded, 2) << polled;
   RunResult again = Straits({"backend", "poll", "--json"});
   EXPECT_NE(again.out.find("\"recorded\":0"), std::string::npos) << again.out;
 
@@ -292,7 +306,7 @@ TEST_F(SlurmCli, ALeaseBecomesAReservationAndItsJobsGpuTimeIsInvoiced) {
   for (const json::value& line : invoice.as_object().at("lines").as_array()) {
     if (Str(line, "lease") == lease) invoiced = line.as_object().at("gpu_seconds").as_int64();
   }
-  EXPECT_EQ(invoiced, gpu_seconds) << invoices.out;
+  EXPECT_EQ(invoiced, gpu_seconds) << invoices.out;  // the sum of both jobs
   RunResult shown = Straits({"invoices", "show", Str(invoice, "id")});
   EXPECT_EQ(shown.exit_code, 0) << shown.err;
   EXPECT_NE(shown.out.find(lease), std::string::npos) << shown.out;

@@ -355,7 +355,8 @@ Result<std::vector<UsageSample>> SlurmBackend::PollUsage(std::span<const LeaseId
       Result<NodeId> node = NodeId::Parse(StraitsNode((*nodes)[node_idx]));
       if (!node.ok()) continue;
       UsageSample sample;
-      sample.key = config_.cluster + ":" + row[0] + ":alloc:" + (*nodes)[node_idx];
+      sample.series = config_.cluster + ":" + row[0] + ":alloc";
+      sample.key = sample.series + ":" + (*nodes)[node_idx];
       sample.lease = lease->second;
       sample.node = *node;
       sample.start = *start;

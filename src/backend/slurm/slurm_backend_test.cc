@@ -200,6 +200,8 @@ TEST(SlurmBackend, PollUsageSplitsGpusPerNodeAndSkipsUnfinishedJobs) {
   ASSERT_TRUE(samples.ok()) << samples.status();
   ASSERT_EQ(samples->size(), 3u);
   EXPECT_EQ((*samples)[0].key, "sg1:5:alloc:sg1-n1");
+  EXPECT_EQ((*samples)[0].series, "sg1:5:alloc");
+  EXPECT_EQ((*samples)[1].series, "sg1:5:alloc");
   EXPECT_EQ((*samples)[0].node.str(), "sgj1-h100-001");
   EXPECT_EQ((*samples)[0].gpu_seconds, 2 * 600);
   EXPECT_EQ((*samples)[1].node.str(), "sgj1-h100-002");
