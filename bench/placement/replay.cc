@@ -118,8 +118,12 @@ int Run(int argc, char** argv) {
       bound = b->gpu_hours;
       std::fprintf(
           stderr,
-          "LP bound: %.0f of %.0f GPU-hours requested (%lld pools, slot %lld s, %lld "
+          "LP bound (%s%s): %.0f of %.0f GPU-hours requested (%lld pools, slot %lld s, %lld "
           "variables, %lld rows, %lld nonzeros) in %.1f s\n",
+          b->method.c_str(),
+          b->method == "lagrangian"
+              ? (", " + std::to_string(b->iterations) + " subgradient steps").c_str()
+              : "",
           b->gpu_hours, b->requested_gpu_hours, static_cast<long long>(b->pools),
           static_cast<long long>(b->slot), static_cast<long long>(b->variables),
           static_cast<long long>(b->constraints), static_cast<long long>(b->nonzeros),

@@ -115,9 +115,10 @@ Status Sim(const SimFlags& f) {
         UpperBoundGpuHours(topology, MakeTraceRequests(trace, topology, options).requests);
     if (b.ok()) {
       bound = *b;
-      std::fprintf(stderr, "LP bound: %.0f of %.0f GPU-hours requested (slot %lld s) in %.1f s\n",
-                   b->gpu_hours, b->requested_gpu_hours, static_cast<long long>(b->slot),
-                   MonotonicSeconds() - started);
+      std::fprintf(stderr,
+                   "LP bound (%s): %.0f of %.0f GPU-hours requested (slot %lld s) in %.1f s\n",
+                   b->method.c_str(), b->gpu_hours, b->requested_gpu_hours,
+                   static_cast<long long>(b->slot), MonotonicSeconds() - started);
     } else {
       // Too large an instance is not a failure of the replay: say so and go on.
       std::fprintf(stderr, "LP bound not computed: %s\n", b.status().message().c_str());

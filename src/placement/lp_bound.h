@@ -23,14 +23,28 @@
 // be placed after every other one, so they count in full.
 //
 // Size: about (window / D + 1) x (duration / D + 1) nonzeros per request and
-// pool class; D starts at `slot` and doubles until the matrix has at most
-// `max_nonzeros` (coarser slots give a looser bound).
+// pool class. The simplex (COIN-OR CLP) solves it when that fits in
+// `max_nonzeros` at the requested slot width; larger instances (ElasticFlow
+// with deadlines: 15.8 million at hourly slots) get the Lagrangian bound at the
+// same width instead. Relaxing the capacity rows with prices y[p, u] >= 0 gives
+//     L(y) = sum over p, u of C_p * y[p, u]
+//          + sum over j of max(0, max over columns (p, t) of
+//                                 g_j * d_j - sum over u of g_j * m(j, t, u) * y[p, u])
+// which is at least the LP's optimum for *every* y >= 0 (weak duality: it is
+// the dual objective of y with each request's row price set to its best
+// column's reduced profit), so it is an upper bound on any placement whatever
+// the prices; subgradient steps (Polyak's rule, Held-Wolfe-Crowder 1974) lower
+// it and the smallest value seen is returned. A column's price is a prefix-sum
+// lookup plus its few partly covered slots, so a step costs O(columns), and no
+// matrix is built. (With `Method::kLp`, slots double instead until the matrix
+// fits, which loosens the bound.)
 //
 // Thread-safety: pure function.
 #pragma once
 
 #include <cstdint>
 #include <span>
+#include <string>
 
 #include "core/status.h"
 #include "placement/calendar.h"
@@ -43,6 +57,12 @@ struct LpBoundOptions {
   Seconds slot = 3600;
   int64_t max_nonzeros = 6'000'000;
   Seconds max_slot = 7 * 86400;
+  // kAuto: the LP when its matrix at `slot` fits in `max_nonzeros`, else the
+  // Lagrangian bound at `slot` (never coarser slots, which loosen the bound).
+  // kLp: the LP, coarsening slots until it fits (resource_exhausted past max_slot).
+  enum class Method { kAuto, kLp, kLagrangian };
+  Method method = Method::kAuto;
+  int lagrangian_iterations = 400;
 };
 
 struct LpBound {
@@ -55,6 +75,8 @@ struct LpBound {
   int64_t variables = 0;
   int64_t constraints = 0;
   int64_t nonzeros = 0;
+  std::string method;      // "lp" or "lagrangian"
+  int64_t iterations = 0;  // subgradient steps of the Lagrangian bound
 };
 
 // resource_exhausted when even `max_slot` slots exceed `max_nonzeros`;

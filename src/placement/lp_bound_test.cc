@@ -106,6 +106,7 @@ TEST(LpBound, CoarsensSlotsToFit) {
   std::vector<Request> jobs;
   for (int i = 0; i < 50; ++i) jobs.push_back(Job(1, i * kHour, 100 * kHour, 100 * kHour));
   LpBoundOptions options;
+  options.method = LpBoundOptions::Method::kLp;
   options.max_nonzeros = 20'000;
   Result<LpBound> b = UpperBoundGpuHours(topo, jobs, options);
   ASSERT_TRUE(b.ok()) << b.status();
@@ -118,6 +119,76 @@ TEST(LpBound, CoarsensSlotsToFit) {
   options.max_slot = 3600;
   EXPECT_EQ(UpperBoundGpuHours(topo, jobs, options).status().code(),
             StatusCode::kResourceExhausted);
+}
+
+// The Lagrangian bound is an upper bound whatever its prices: never below the
+// LP's optimum, and close to it after its subgradient steps.
+TEST(LpBound, LagrangianBoundsTheLpFromAbove) {
+  FleetSpec spec;
+  spec.models = {ModelSpec{.id = *ModelId::Parse("m"), .vendor = "v", .tpp = 1, .memory_gb = 1}};
+  for (int s = 0; s < 2; ++s) {
+    PodSpec pod{.id = *PodId::Parse("p" + std::to_string(s)), .nodes = {}};
+    for (int n = 0; n < 2 + s; ++n) {
+      pod.nodes.push_back(
+          {*NodeId::Parse("n" + std::to_string(s) + std::to_string(n)), *ModelId::Parse("m"), 8});
+    }
+    spec.sites.push_back(SiteSpec{
+        .id = *SiteId::Parse("s" + std::to_string(s)), .country = {}, .pods = {pod}, .prices = {}});
+  }
+  const Topology topo = *Topology::Build(spec);
+  uint64_t x = 777;
+  auto next = [&x](uint64_t mod) {
+    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (x >> 33) % mod;
+  };
+  for (int instance = 0; instance < 6; ++instance) {
+    std::vector<Request> jobs;
+    for (int i = 0; i < 150; ++i) {
+      static const int32_t kSizes[] = {1, 2, 4, 8, 16};
+      Request r =
+          Job(kSizes[next(5)], static_cast<Seconds>(next(40 * kHour)),
+              static_cast<Seconds>(1 + next(10 * kHour)), static_cast<Seconds>(next(8 * kHour)));
+      r.scope = r.gpus > 8 ? Scope::kSite : Scope::kNode;
+      if (i % 7 == 0) r.sites = {*SiteId::Parse("s1")};
+      if (i % 7 == 0) r.only_listed_sites = true;
+      jobs.push_back(std::move(r));
+    }
+    LpBoundOptions lp;
+    lp.method = LpBoundOptions::Method::kLp;
+    LpBoundOptions lagrangian;
+    lagrangian.method = LpBoundOptions::Method::kLagrangian;
+    Result<LpBound> exact = UpperBoundGpuHours(topo, jobs, lp);
+    Result<LpBound> dual = UpperBoundGpuHours(topo, jobs, lagrangian);
+    ASSERT_TRUE(exact.ok()) << exact.status();
+    ASSERT_TRUE(dual.ok()) << dual.status();
+    EXPECT_EQ(exact->method, "lp");
+    EXPECT_EQ(dual->method, "lagrangian");
+    EXPECT_EQ(exact->slot, dual->slot);
+    EXPECT_GE(dual->gpu_hours, exact->gpu_hours - 1e-6 * exact->gpu_hours) << instance;
+    EXPECT_LE(dual->gpu_hours, 1.03 * exact->gpu_hours) << instance;
+    EXPECT_LT(exact->gpu_hours, exact->requested_gpu_hours) << instance;  // a real constraint
+    // A single price step already gives a valid (looser) bound.
+    lagrangian.lagrangian_iterations = 1;
+    Result<LpBound> first = UpperBoundGpuHours(topo, jobs, lagrangian);
+    ASSERT_TRUE(first.ok());
+    EXPECT_GE(first->gpu_hours, dual->gpu_hours - 1e-9);
+  }
+}
+
+// Without a method named, an instance too large for the simplex gets the
+// Lagrangian bound at the requested slot width instead of coarser slots.
+TEST(LpBound, LargeInstancesGetTheLagrangianBound) {
+  const Topology topo = OneNode(8);
+  std::vector<Request> jobs;
+  for (int i = 0; i < 50; ++i) jobs.push_back(Job(1, i * kHour, 100 * kHour, 100 * kHour));
+  LpBoundOptions options;
+  options.max_nonzeros = 20'000;
+  Result<LpBound> b = UpperBoundGpuHours(topo, jobs, options);
+  ASSERT_TRUE(b.ok()) << b.status();
+  EXPECT_EQ(b->method, "lagrangian");
+  EXPECT_EQ(b->slot, 3600);
+  EXPECT_GE(b->gpu_hours, 1600 - 1e-6);
+  EXPECT_LE(b->gpu_hours, 2000 + 1e-6);
 }
 
 }  // namespace
