@@ -3,6 +3,7 @@
 // are those of `straits check|screen|policy|whatif --json` (policy/json.h).
 // Rule packs and lists are loaded once per process; the screener is rebuilt
 // when the stored clearances change.
+#include <map>
 #include <memory>
 #include <mutex>
 
@@ -15,6 +16,7 @@
 #include "policy/clearance_store.h"
 #include "policy/engine.h"
 #include "policy/json.h"
+#include "policy/pack_store.h"
 #include "policy/screening.h"
 #include "policy/shipped.h"
 #include "policy/store_facts.h"
@@ -23,21 +25,25 @@
 namespace straits::api {
 namespace {
 
-// The shipped packs and lists with the clearances stored when it was built.
+// The shipped and imported packs, and the lists with the clearances stored when
+// it was built.
 struct PolicyState {
   std::shared_ptr<const policy::Engine> engine;
   std::shared_ptr<const policy::Screener> screener;
 };
 
-Result<std::shared_ptr<const policy::Engine>> SharedEngine() {
+// Loaded once per database for the life of the process, as the lease runtime
+// loads its own: packs imported later apply after a restart (pack_store.h).
+Result<std::shared_ptr<const policy::Engine>> SharedEngine(const std::string& db_path) {
   static auto* mu = new std::mutex;
-  static auto* engine = new std::shared_ptr<const policy::Engine>;
+  static auto* engines = new std::map<std::string, std::shared_ptr<const policy::Engine>>;
   std::lock_guard<std::mutex> lock(*mu);
-  if (!*engine) {
-    STRAITS_ASSIGN_OR_RETURN(policy::Engine loaded, policy::LoadShippedEngine());
-    *engine = std::make_shared<const policy::Engine>(std::move(loaded));
+  std::shared_ptr<const policy::Engine>& engine = (*engines)[db_path];
+  if (!engine) {
+    STRAITS_ASSIGN_OR_RETURN(policy::Engine loaded, policy::LoadEngine(db_path));
+    engine = std::make_shared<const policy::Engine>(std::move(loaded));
   }
-  return *engine;
+  return engine;
 }
 
 // The stored clearances (none without a database).
@@ -49,7 +55,8 @@ Result<std::vector<policy::StoredClearance>> StoredClearances(const Context& ctx
 }
 
 Result<PolicyState> Policy(const Context& ctx) {
-  STRAITS_ASSIGN_OR_RETURN(std::shared_ptr<const policy::Engine> engine, SharedEngine());
+  STRAITS_ASSIGN_OR_RETURN(std::shared_ptr<const policy::Engine> engine,
+                           SharedEngine(ctx.services.db_path));
   STRAITS_ASSIGN_OR_RETURN(std::vector<policy::StoredClearance> stored, StoredClearances(ctx));
   // Clearances are only ever added, so the newest id identifies the set.
   const int64_t version = stored.empty() ? 0 : stored.back().id;
@@ -121,13 +128,15 @@ Result<Response> Screen(Context& ctx) {
 
 Result<Response> ListRegimes(Context& ctx) {
   STRAITS_ASSIGN_OR_RETURN(Instant date, DateFromQuery(ctx));
-  STRAITS_ASSIGN_OR_RETURN(std::shared_ptr<const policy::Engine> engine, SharedEngine());
+  STRAITS_ASSIGN_OR_RETURN(std::shared_ptr<const policy::Engine> engine,
+                           SharedEngine(ctx.services.db_path));
   return JsonResponse(boost::json::object{{"items", policy::PackListToJson(*engine, date)}});
 }
 
 Result<Response> GetRegime(Context& ctx) {
   STRAITS_ASSIGN_OR_RETURN(Instant date, DateFromQuery(ctx));
-  STRAITS_ASSIGN_OR_RETURN(std::shared_ptr<const policy::Engine> engine, SharedEngine());
+  STRAITS_ASSIGN_OR_RETURN(std::shared_ptr<const policy::Engine> engine,
+                           SharedEngine(ctx.services.db_path));
   const std::string& id = ctx.params.at("id");
   const policy::Pack* pack = engine->FindPack(id);
   if (!pack)

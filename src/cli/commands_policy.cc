@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <optional>
 #include <string>
@@ -19,6 +20,7 @@
 #include "policy/engine.h"
 #include "policy/json.h"
 #include "policy/pack.h"
+#include "policy/pack_store.h"
 #include "policy/screening.h"
 #include "policy/shipped.h"
 #include "policy/store_facts.h"
@@ -148,7 +150,8 @@ struct Loaded {
 
 // The screener applies the clearances stored in `store`'s database, if any.
 Result<std::unique_ptr<Loaded>> LoadPolicy(const GlobalOptions& options, bool have_database) {
-  STRAITS_ASSIGN_OR_RETURN(policy::Engine engine, policy::LoadShippedEngine());
+  STRAITS_ASSIGN_OR_RETURN(policy::Engine engine,
+                           policy::LoadEngine(have_database ? options.db_path : ""));
   std::vector<policy::Clearance> clearances;
   if (have_database) {
     STRAITS_ASSIGN_OR_RETURN(std::unique_ptr<policy::ClearanceStore> stored,
@@ -270,15 +273,15 @@ Status Screen(const ScreenFlags& flags, const GlobalOptions& options) {
   return Status::Ok();
 }
 
-Status ListPolicies(const std::string& date_text, bool json) {
+Status ListPolicies(const GlobalOptions& options, const std::string& date_text, bool json) {
   STRAITS_ASSIGN_OR_RETURN(Instant date, DateOrToday(date_text, "--date"));
-  STRAITS_ASSIGN_OR_RETURN(policy::Engine engine, policy::LoadShippedEngine());
+  STRAITS_ASSIGN_OR_RETURN(policy::Engine engine, policy::LoadEngine(options.db_path));
   boost::json::array packs = policy::PackListToJson(engine, date);
   if (json) {
     std::printf("%s\n", boost::json::serialize(packs).c_str());
     return Status::Ok();
   }
-  Table table({"ID", "JURISDICTION", "STATUS", "EFFECTIVE", "RULES", "STATE"});
+  Table table({"ID", "JURISDICTION", "STATUS", "EFFECTIVE", "RULES", "ORIGIN", "STATE"});
   for (const boost::json::value& v : packs) {
     const boost::json::object& p = v.as_object();
     auto text = [&](const char* key) {
@@ -286,7 +289,8 @@ Status ListPolicies(const std::string& date_text, bool json) {
       return x && x->is_string() ? std::string(x->as_string()) : std::string("-");
     };
     table.AddRow({text("id"), text("jurisdiction"), text("status"), text("effective"),
-                  std::to_string(p.at("rule_count").to_number<int64_t>()), text("state")});
+                  std::to_string(p.at("rule_count").to_number<int64_t>()), text("origin"),
+                  text("state")});
   }
   table.Print(stdout);
   std::printf("As of %s. Reference data with sources, not legal advice.\n",
@@ -294,9 +298,10 @@ Status ListPolicies(const std::string& date_text, bool json) {
   return Status::Ok();
 }
 
-Status ShowPolicy(const std::string& id, const std::string& date_text) {
+Status ShowPolicy(const GlobalOptions& options, const std::string& id,
+                  const std::string& date_text) {
   STRAITS_ASSIGN_OR_RETURN(Instant date, DateOrToday(date_text, "--date"));
-  STRAITS_ASSIGN_OR_RETURN(policy::Engine engine, policy::LoadShippedEngine());
+  STRAITS_ASSIGN_OR_RETURN(policy::Engine engine, policy::LoadEngine(options.db_path));
   const policy::Pack* pack = engine.FindPack(id);
   if (!pack) {
     // An id that names no pack is bad input (exit 2), like any other bad argument.
@@ -307,8 +312,8 @@ Status ShowPolicy(const std::string& id, const std::string& date_text) {
   return Status::Ok();
 }
 
-Status ValidatePolicies(const std::vector<std::string>& files) {
-  STRAITS_ASSIGN_OR_RETURN(policy::Engine engine, policy::LoadShippedEngine());
+Status ValidatePolicies(const GlobalOptions& options, const std::vector<std::string>& files) {
+  STRAITS_ASSIGN_OR_RETURN(policy::Engine engine, policy::LoadEngine(options.db_path));
   std::vector<std::string> texts;
   texts.reserve(files.size());
   for (const std::string& file : files) {
@@ -327,6 +332,52 @@ Status ValidatePolicies(const std::vector<std::string>& files) {
     std::printf("%s: ok (%s, %zu rules, %s)\n", pack.source_name.c_str(), pack.id.c_str(),
                 pack.rules.size(), pack.hash.c_str());
   }
+  return Status::Ok();
+}
+
+// Stores operator packs in the database (policy/pack_store.h).
+Status ImportPolicies(const GlobalOptions& options, const std::vector<std::string>& files,
+                      bool json) {
+  std::vector<std::string> texts;
+  texts.reserve(files.size());
+  for (const std::string& file : files) {
+    STRAITS_ASSIGN_OR_RETURN(std::string text, ReadFile(file));
+    texts.push_back(std::move(text));
+  }
+  std::vector<policy::PackSource> sources;
+  for (size_t i = 0; i < files.size(); ++i) sources.push_back({files[i], texts[i]});
+  STRAITS_ASSIGN_OR_RETURN(auto core, OpenStore(options));  // not_found names `straits init`
+  core.reset();
+  STRAITS_ASSIGN_OR_RETURN(std::unique_ptr<policy::PackStore> store,
+                           policy::OpenPackStore(options.db_path));
+  const char* user = std::getenv("USER");
+  Result<std::vector<policy::ImportedPack>> imported = store->Import(
+      sources, std::string("cli:") + (user && *user ? user : "unknown"), SystemClock().Now());
+  if (!imported.ok()) {
+    // A malformed pack is bad input: exit 2 with FILE:LINE:COL.
+    const StatusCode code = imported.status().code();
+    if (code == StatusCode::kInternal || code == StatusCode::kUnavailable) {
+      return imported.status();
+    }
+    return InvalidArgument(imported.status().message(), std::string(imported.status().field()));
+  }
+  if (json) {
+    boost::json::array out;
+    for (const policy::ImportedPack& p : *imported) {
+      boost::json::object o{{"id", p.id}, {"hash", p.hash}, {"change", p.change}};
+      o["previous_hash"] = p.previous_hash.empty() ? boost::json::value(nullptr)
+                                                   : boost::json::value(p.previous_hash);
+      out.push_back(std::move(o));
+    }
+    std::printf("%s\n", boost::json::serialize(out).c_str());
+    return Status::Ok();
+  }
+  for (const policy::ImportedPack& p : *imported) {
+    std::printf("%s: %s (%s)\n", p.id.c_str(), p.change.c_str(), p.hash.c_str());
+  }
+  std::printf(
+      "Imported packs apply to every command at once; restart a running `straits serve` to "
+      "apply them there.\n");
   return Status::Ok();
 }
 
@@ -384,7 +435,9 @@ void RegisterPolicyCommands(CLI::App& app, GlobalOptions& options, int& exit_cod
   CLI::App* list = policy_group->add_subcommand("list", "Every rule pack with its state on a date");
   list->add_option("--date", *list_date, "UTC date YYYY-MM-DD (default today)");
   list->add_flag("--json", *list_json, "Machine-readable JSON");
-  list->callback([report, list_date, list_json] { report(ListPolicies(*list_date, *list_json)); });
+  list->callback([report, list_date, list_json, &options] {
+    report(ListPolicies(options, *list_date, *list_json));
+  });
 
   auto show_id = std::make_shared<std::string>();
   auto show_date = std::make_shared<std::string>();
@@ -392,13 +445,27 @@ void RegisterPolicyCommands(CLI::App& app, GlobalOptions& options, int& exit_cod
       policy_group->add_subcommand("show", "One rule pack, its groups and rules (JSON)");
   show->add_option("ID", *show_id, "Pack id (see policy list)")->required();
   show->add_option("--date", *show_date, "UTC date for group membership (default today)");
-  show->callback([report, show_id, show_date] { report(ShowPolicy(*show_id, *show_date)); });
+  show->callback([report, show_id, show_date, &options] {
+    report(ShowPolicy(options, *show_id, *show_date));
+  });
 
   auto files = std::make_shared<std::vector<std::string>>();
   CLI::App* validate = policy_group->add_subcommand(
       "validate", "Parse and type-check rule pack files (errors give FILE:LINE:COL)");
   validate->add_option("FILE", *files, "Pack TOML files")->required();
-  validate->callback([report, files] { report(ValidatePolicies(*files)); });
+  validate->callback([report, files, &options] { report(ValidatePolicies(options, *files)); });
+
+  auto import_files = std::make_shared<std::vector<std::string>>();
+  auto import_json = std::make_shared<bool>(false);
+  CLI::App* import_cmd = policy_group->add_subcommand(
+      "import",
+      "Add or replace the operator's own rule packs in the database (checked as by validate; "
+      "all files or none; audited). Shipped pack ids cannot be replaced");
+  import_cmd->add_option("FILE", *import_files, "Pack TOML files")->required();
+  import_cmd->add_flag("--json", *import_json, "Machine-readable JSON");
+  import_cmd->callback([report, import_files, import_json, &options] {
+    report(ImportPolicies(options, *import_files, *import_json));
+  });
 }
 
 }  // namespace straits::cli

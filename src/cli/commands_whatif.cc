@@ -16,6 +16,7 @@
 #include "lease_store/sqlite_lease_store.h"
 #include "policy/clearance_store.h"
 #include "policy/json.h"
+#include "policy/pack_store.h"
 #include "policy/shipped.h"
 #include "policy/store_facts.h"
 #include "policy/whatif.h"
@@ -66,7 +67,7 @@ Status WhatIf(const WhatIfFlags& flags, const GlobalOptions& options) {
                            lease_store::OpenSqliteLeaseStore(options.db_path, {.connections = 1}));
   STRAITS_ASSIGN_OR_RETURN(policy::WhatIfWorld world,
                            policy::WhatIfWorldFromStore(*store, leases.get()));
-  STRAITS_ASSIGN_OR_RETURN(policy::Engine engine, policy::LoadShippedEngine());
+  STRAITS_ASSIGN_OR_RETURN(policy::Engine engine, policy::LoadEngine(options.db_path));
   STRAITS_ASSIGN_OR_RETURN(std::unique_ptr<policy::ClearanceStore> clearances,
                            policy::OpenClearanceStore(options.db_path));
   STRAITS_ASSIGN_OR_RETURN(std::vector<policy::StoredClearance> stored, clearances->List());

@@ -4,6 +4,7 @@
 #include "billing_store/sqlite_billing_store.h"
 #include "catalog/shipped.h"
 #include "lease_store/sqlite_lease_store.h"
+#include "policy/pack_store.h"
 #include "policy/shipped.h"
 
 namespace straits::lease {
@@ -17,7 +18,7 @@ Result<std::unique_ptr<LeaseRuntime>> LeaseRuntime::Open(const std::string& db_p
   STRAITS_ASSIGN_OR_RETURN(rt->leases_, lease_store::OpenSqliteLeaseStore(
                                             db_path, {.connections = options.connections}));
   STRAITS_ASSIGN_OR_RETURN(rt->catalog_, catalog::LoadShippedCatalog());
-  STRAITS_ASSIGN_OR_RETURN(policy::Engine engine, policy::LoadShippedEngine());
+  STRAITS_ASSIGN_OR_RETURN(policy::Engine engine, policy::LoadEngine(db_path));
   rt->policy_ = std::make_unique<policy::Engine>(std::move(engine));
   STRAITS_ASSIGN_OR_RETURN(policy::Screener screener, policy::LoadShippedScreener());
   rt->screener_ = std::make_unique<policy::Screener>(std::move(screener));

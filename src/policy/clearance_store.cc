@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "lease_store/sqlite_lease_store.h"
+#include "policy/compliance_schema.h"
 #include "policy/json.h"
 #include "policy/shipped.h"
 #include "store/sqlite/family.h"
@@ -15,18 +16,6 @@ namespace {
 
 using store::sqlite::ConnectionPool;
 using store::sqlite::Statement;
-
-constexpr std::string_view kComplianceMigrations[] = {R"sql(
-CREATE TABLE compliance_clearances (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  party_name TEXT NOT NULL,
-  entry_id TEXT NOT NULL,
-  reason TEXT NOT NULL,
-  cleared_by TEXT NOT NULL,
-  cleared_at INTEGER NOT NULL,
-  UNIQUE (party_name, entry_id)
-);
-)sql"};
 
 class SqliteClearanceStore final : public ClearanceStore {
  public:
@@ -121,7 +110,7 @@ class SqliteClearanceStore final : public ClearanceStore {
 Result<std::unique_ptr<ClearanceStore>> OpenClearanceStore(const std::string& db_path) {
   STRAITS_ASSIGN_OR_RETURN(
       std::unique_ptr<ConnectionPool> pool,
-      store::sqlite::OpenFamilyPool(db_path, "compliance", kComplianceMigrations, 2));
+      store::sqlite::OpenFamilyPool(db_path, "compliance", ComplianceMigrations(), 2));
   STRAITS_ASSIGN_OR_RETURN(std::unique_ptr<lease_store::LeaseStore> audit,
                            lease_store::OpenSqliteLeaseStore(db_path, {.connections = 1}));
   STRAITS_ASSIGN_OR_RETURN(std::vector<ListEntry> entries, LoadShippedListEntries());

@@ -433,6 +433,7 @@ json::object PackSummaryToJson(const Pack& pack, Instant date) {
                       {"in_force", pack.InForceOn(date)},
                       {"state", pack.StatusOn(date)},
                       {"hash", pack.hash},
+                      {"origin", pack.imported ? "imported" : "shipped"},
                       {"rule_count", pack.rules.size()}};
 }
 

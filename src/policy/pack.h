@@ -90,6 +90,8 @@ struct Pack {
   std::vector<std::string> sources;
   std::string source_name;  // file it was loaded from
   std::string hash;         // "sha256:<hex>" of the file's bytes
+  // Imported into the database by an operator (pack_store.h), not shipped.
+  bool imported = false;
 
   // eccn() thresholds: the pack's own [classification] table, or the pack
   // named by `thresholds`; neither when no rule uses eccn().

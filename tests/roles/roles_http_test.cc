@@ -79,6 +79,14 @@ class RolesTest : public testing::Test {
     AddUser("tenant-a", std::string("--role tenant --org ") + kTenantA);
     AddUser("tenant-b", std::string("--role tenant --org ") + kTenantB);
     AddUser("compliance-2", "--role compliance");
+    tokens_["compliance-2"] = Token("compliance-2");
+    // An operator pack that makes very large training runs license_required,
+    // so that a lease needs the two-officer approval.
+    RunResult pack =
+        Straits(db_, {"policy", "import",
+                      std::string(STRAITS_SOURCE_DIR) +
+                          "/tests/scenarios/data/packs/operator-license-training.toml"});
+    ASSERT_EQ(pack.exit_code, 0) << pack.err;
     // The parent of tenant A, granted its subsidiary.
     AddUser("parent", std::string("--role tenant --org harborview --grant ") + kTenantA);
     tokens_["parent"] = Token("parent");
@@ -305,6 +313,53 @@ TEST_F(RolesTest, AGrantedSubsidiaryIsVisibleToItsParentOnly) {
   EXPECT_EQ(Get(std::string("/v1/leases?tenant=") + kTenantA, tokens_["parent"]).status, 200);
   EXPECT_EQ(Get(std::string("/v1/leases?tenant=") + kTenantB, tokens_["parent"]).status, 403);
   EXPECT_EQ(Get("/v1/leases?tenant=harborview", tokens_["tenant"]).status, 403);
+}
+
+// Approving a license_required lease takes two different compliance officers:
+// the first approval is pending (202), the same officer cannot confirm it, the
+// second confirms it and the lease's reason and audit entry name both.
+TEST_F(RolesTest, ALicenseRequiredLeaseNeedsTwoComplianceOfficers) {
+  HttpReply created = Post("/v1/leases", tokens_["tenant"],
+                           std::string(R"({"tenant": ")") + kTenantA +
+                               R"(", "gpus": 8, "min_tpp": 1000, "duration": "24h",)"
+                               R"( "training_flop": 2e26})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  const boost::json::value lease = Json(created);
+  EXPECT_EQ(lease.at("state").as_string(), "pending_review") << created.body;
+  EXPECT_EQ(lease.at("verdict").as_string(), "license_required") << created.body;
+  EXPECT_NE(created.body.find("very-large-training-license"), std::string::npos) << created.body;
+  const std::string approve = "/v1/leases/" + std::string(lease.at("id").as_string()) + "/approve";
+
+  EXPECT_EQ(Post(approve, tokens_["operator"], R"({"reason": "ok", "license": "L-1"})").status,
+            403);
+  EXPECT_EQ(Post(approve, tokens_["tenant"], R"({"reason": "ok", "license": "L-1"})").status, 403);
+  HttpReply no_license = Post(approve, tokens_["compliance"], R"({"reason": "checked"})");
+  EXPECT_EQ(no_license.status, 400) << no_license.body;
+  EXPECT_NE(no_license.body.find("license"), std::string::npos) << no_license.body;
+
+  HttpReply first = Post(approve, tokens_["compliance"],
+                         R"({"reason": "end use checked", "license": "EX-2026-0042"})");
+  ASSERT_EQ(first.status, 202) << first.body;
+  const boost::json::value pending = Json(first);
+  EXPECT_EQ(pending.at("state").as_string(), "pending_review");
+  EXPECT_EQ(pending.at("pending_approval").at("approved_by").as_string(), "compliance-user");
+  HttpReply again =
+      Post(approve, tokens_["compliance"], R"({"reason": "again", "license": "EX-2026-0042"})");
+  EXPECT_EQ(again.status, 409) << again.body;
+
+  HttpReply second = Post(approve, tokens_["compliance-2"], R"({"reason": "confirmed"})");
+  ASSERT_EQ(second.status, 200) << second.body;
+  const boost::json::value approved = Json(second);
+  EXPECT_EQ(approved.at("state").as_string(), "scheduled") << second.body;
+  EXPECT_EQ(approved.at("license").as_string(), "EX-2026-0042");
+  const std::string reason(approved.at("reason").as_string());
+  EXPECT_NE(reason.find("approved by compliance-user"), std::string::npos) << reason;
+  EXPECT_NE(reason.find("confirmed by compliance-2"), std::string::npos) << reason;
+
+  HttpReply audit = Get("/v1/audit", tokens_["auditor"]);
+  ASSERT_EQ(audit.status, 200) << audit.body;
+  EXPECT_NE(audit.body.find("lease.approve"), std::string::npos) << audit.body;
+  EXPECT_NE(audit.body.find("confirmed by compliance-2"), std::string::npos) << audit.body;
 }
 
 TEST_F(RolesTest, WhoAmIShowsRoleAndOrganization) {
