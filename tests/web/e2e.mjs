@@ -45,6 +45,8 @@ runStraits(db, 'import', 'ratecards', demo('ratecards.csv'));
 runStraits(db, 'import', 'usage', demo('usage.csv'));
 runStraits(db, 'invoices', 'generate', '--period', '2026-10');
 runStraits(db, 'import', 'fleet', path.join(here, 'namesake.toml'));
+// An operator pack that makes training runs of 1e26 FLOP or more license_required.
+runStraits(db, 'policy', 'import', path.join(source, 'tests/scenarios/data/packs/operator-license-training.toml'));
 // One user per role, with a password for the browser's session login.
 const users = {
   operator: ['olga', 'operator'],
@@ -203,6 +205,56 @@ await step('approve the lease as compliance', async () => {
   const text = await result.textContent();
   if (!/Scheduled|Active|waiting for a second/.test(text)) throw new Error(`after approval: ${text}`);
   await shot('compliance-approved');
+});
+
+// A license_required lease takes two compliance officers: carla approves with
+// the licence number (held, not applied), the admin confirms it.
+await step('a license_required lease is approved by two compliance officers', async () => {
+  await page.goto(`${base}/#/leases`);
+  await settled();
+  const form = page.getByTestId('request-form');
+  await form.getByLabel('Tenant').fill('lumen-robotics');
+  await form.getByLabel('GPUs').fill('8');
+  await form.getByLabel('Accelerators').fill('h100-sxm');
+  await form.getByLabel('Training compute (FLOP)').fill('2e26');
+  await form.getByRole('button', { name: 'Request' }).click();
+  const result = page.getByTestId('request-result');
+  await result.waitFor();
+  const id = (await result.getByRole('link').first().textContent()).trim();
+  await result.locator('.rules li').first().waitFor();
+  const requested = await result.textContent();
+  if (!/Pending review/.test(requested) || !/very-large-training-license/.test(requested)) throw new Error(`expected a license_required lease pending review, got: ${requested}`);
+  const ctx = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+  const p = await ctx.newPage();
+  p.setDefaultTimeout(15_000);
+  try {
+    await p.goto(`${base}/`);
+    await p.locator('input[name=user]').fill(users.compliance[0]);
+    await p.locator('input[name=password]').fill(password);
+    await p.getByRole('button', { name: 'Sign in' }).click();
+    await p.getByRole('link', { name: 'Compliance', exact: true }).click();
+    const first = p.locator(`li[data-lease="${id}"]`);
+    await first.waitFor();
+    await first.getByLabel('Reason').fill('Export licence checked against the end-use statement');
+    await first.getByLabel('License or permit').fill('EX-2026-0042');
+    await first.getByRole('button', { name: 'Approve' }).click();
+    const proposed = await first.getByTestId('review-result').textContent();
+    if (!/Pending review/.test(proposed) || !/waiting for a second compliance officer/.test(proposed)) throw new Error(`first officer: ${proposed}`);
+    await p.screenshot({ path: path.join(out, 'license-first-approval.png'), fullPage: true });
+  } finally {
+    await ctx.close();
+  }
+  await page.goto(`${base}/#/compliance`);
+  const second = page.locator(`li[data-lease="${id}"]`);
+  await second.waitFor();
+  await second.getByLabel('Reason').fill('Confirmed: licence on file');
+  await second.getByLabel('License or permit').fill('EX-2026-0042');
+  await second.getByRole('button', { name: 'Approve' }).click();
+  const confirmed = await second.getByTestId('review-result').textContent();
+  if (!/Scheduled|Active/.test(confirmed)) throw new Error(`second officer: ${confirmed}`);
+  await shot('license-confirmed');
+  const lease = await (await fetch(`${base}/v1/leases/${encodeURIComponent(id)}`, { headers: { authorization: `Bearer ${token}` } })).json();
+  if (lease.license !== 'EX-2026-0042' || !/approved by carla/.test(lease.reason) || !/confirmed by e2e-admin/.test(lease.reason)) throw new Error(`approved lease: ${JSON.stringify(lease).slice(0, 300)}`);
 });
 
 await step('the approved lease is on the fleet timeline', async () => {
