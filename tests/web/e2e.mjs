@@ -235,6 +235,9 @@ await step('a license_required lease is approved by two compliance officers', as
     await p.getByRole('link', { name: 'Compliance', exact: true }).click();
     const first = p.locator(`li[data-lease="${id}"]`);
     await first.waitFor();
+    // The queue shows why the lease waits: the rule that fired, with its citation.
+    await first.getByText('very-large-training-license').first().waitFor();
+    await first.locator('.citation').first().waitFor();
     await first.getByLabel('Reason').fill('Export licence checked against the end-use statement');
     await first.getByLabel('License or permit').fill('EX-2026-0042');
     await first.getByRole('button', { name: 'Approve' }).click();

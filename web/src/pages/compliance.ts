@@ -6,7 +6,7 @@ import { chart } from '../charts';
 import { badge, empty, errorBox, field, fill, formValues, h, table } from '../dom';
 import { formatDay, formatInstant, humanize, stateLabel, verdictLabel } from '../format';
 import { leaseColumns, type Lease } from './leases';
-import { reasonsList } from './verdict';
+import { firedRules, rulesList } from './verdict';
 import { screeningMatches } from './screening';
 
 interface Pack {
@@ -76,6 +76,18 @@ async function reviewQueue(): Promise<Node> {
   return box;
 }
 
+// The list of leases carries no decisions: a pending lease's rules come from
+// its detail; a hold carries its decision.
+function rulesOfItem(lease: Lease & { decision?: unknown }): HTMLElement {
+  const own = firedRules(lease);
+  if (own.length || lease.decision) return rulesList(own);
+  const box = h('div', {}, h('p', { class: 'state loading' }, 'Loading the rules that fired'));
+  get<Lease & { decisions?: unknown[] }>(`/v1/leases/${encodeURIComponent(lease.id)}`)
+    .then((detail) => box.replaceChildren(rulesList(firedRules(detail))))
+    .catch((error) => box.replaceChildren(errorBox(error)));
+  return box;
+}
+
 function reviewItem(lease: Lease): HTMLElement {
   const status = h('div', { 'aria-live': 'polite' });
   const form = h(
@@ -108,7 +120,7 @@ function reviewItem(lease: Lease): HTMLElement {
     'div',
     {},
     h('p', {}, h('a', { href: `#/leases/${encodeURIComponent(lease.id)}` }, lease.id), ` · ${lease.tenant} · `, badge(stateLabel(lease.state)), ' ', badge(verdictLabel(lease.verdict)), lease.placement ? ` · ${lease.placement.gpus} × ${lease.placement.model} at ${lease.placement.site}` : ''),
-    reasonsList(lease.reasons),
+    rulesOfItem(lease),
     form,
     status,
   );

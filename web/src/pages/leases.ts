@@ -11,7 +11,7 @@ import {
   stateLabel,
   verdictLabel,
 } from '../format';
-import { reasonsList, rulesList, rulesOf } from './verdict';
+import { firedRules, reasonsList, rulesList, rulesOf } from './verdict';
 import { executionPanel } from './execution';
 
 export interface Lease {
@@ -306,7 +306,7 @@ export async function renderLease(view: HTMLElement, id: string): Promise<void> 
             )
           : empty('Not placed (denied, cancelled or not yet scheduled).'),
       ),
-      h('section', { class: 'card' }, h('h2', {}, 'Rules that fired'), reasonsList(lease.reasons)),
+      h('section', { class: 'card' }, h('h2', {}, 'Rules that fired'), rulesList(firedRules(lease))),
     );
     const decisions = lease.decisions ?? [];
     box.append(
