@@ -281,7 +281,8 @@ Result<IngestStats> UsageLedger::Ingest(std::span<const UsageRecord> records,
     if (prev_series != kNoSeries) {
       const uint32_t guess = series_next_[prev_series];
       if (guess != kNoSeries && leases_[series_lease_[guess]] == r.lease &&
-          nodes_[series_node_[guess]] == r.node && keys_[series_key_[guess]] == r.series) {
+          nodes_[series_node_[guess]] == r.node &&
+          (series_key_[guess] == 0 ? r.series.empty() : keys_[series_key_[guess]] == r.series)) {
         series = guess;
       }
     }
@@ -399,21 +400,29 @@ Result<IngestStats> UsageLedger::Ingest(std::span<const UsageRecord> records,
     }
   }
 
-  // Apply: nothing below can fail.
+  // Apply: nothing below can fail. The columns grow once per batch and are
+  // filled by index: five push_backs per record cost a fifth of the ingest.
   IngestStats stats;
+  for (const Staged& s : staged) stats.duplicates += s.duplicate ? 1 : 0;
+  stats.added = static_cast<int64_t>(staged.size()) - stats.duplicates;
+  const size_t first = start_.size();
+  const size_t total = first + static_cast<size_t>(stats.added);
+  lease_.resize(total);
+  start_.resize(total);
+  gpu_seconds_.resize(total);
+  series_.resize(total);
+  length_.resize(total);
+  size_t at = first;
   for (const Staged& s : staged) {
-    if (s.duplicate) {
-      ++stats.duplicates;
-      continue;
-    }
-    lease_.push_back(s.lease);
-    start_.push_back(s.start);
-    gpu_seconds_.push_back(s.gpu_seconds);
-    series_.push_back(s.series);
-    length_.push_back(s.length);
+    if (s.duplicate) continue;
+    lease_[at] = s.lease;
+    start_[at] = s.start;
+    gpu_seconds_[at] = s.gpu_seconds;
+    series_[at] = s.series;
+    length_[at] = s.length;
+    ++at;
     int64_t& last_end = series_last_end_[s.series];
     last_end = std::max(last_end, s.start + static_cast<int64_t>(s.length));
-    ++stats.added;
   }
   return stats;
 }
