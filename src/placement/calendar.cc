@@ -394,12 +394,17 @@ std::optional<Seconds> Calendar::EarliestStartInGroup(CapacityIndex::Level level
   // change points.
   auto search_buckets = [&](Seconds from, Seconds to) -> std::optional<Seconds> {
     if (!layout_ok) return EarliestStart(nodes, gpus, duration, from, to, scratch, free_out);
+    // Most searches end at their first start: check it before computing bounds
+    // for a chunk of buckets.
+    if (ProbeStart(cells, nodes, gpus, duration, from, scratch, free_out) == Probe::kFeasible) {
+      return from;
+    }
     const int64_t last = index_.BucketOf(to);
     const int64_t chunk = std::max<int64_t>(windows_.WindowBuckets(duration), 32);
     for (int64_t p = index_.BucketOf(from); p <= last;) {
       const int64_t count = std::min(chunk, last - p + 1);
       windows_.StartBounds(cells, duration, from, p, count, scratch.least_, scratch.most_,
-                           scratch.window_rows_);
+                           scratch.window_rows_, scratch.window_work_);
       for (int64_t i = 0; i < count; ++i) {
         if (scratch.most_[static_cast<size_t>(i)] < gpus) continue;
         int64_t j = i;  // [i, j]: a stretch of buckets that may fit
@@ -445,7 +450,9 @@ std::optional<Seconds> Calendar::EarliestStartInGroup(CapacityIndex::Level level
       std::optional<std::pair<Seconds, Seconds>> coarse =
           index_.NextPossible(level, group, gpus, duration, from, latest_start);
       if (!coarse) return std::nullopt;
-      std::optional<Seconds> s = block_stretches(coarse->first, coarse->second, search_nodes);
+      std::optional<Seconds> s =
+          layout_ok ? block_stretches(coarse->first, coarse->second, search_buckets)
+                    : block_stretches(coarse->first, coarse->second, search_nodes);
       if (s) return s;
       from = coarse->second + 1;
     }

@@ -44,11 +44,14 @@
 // Measured on the scale fleet (bench/placement), a pod- or site-scoped decision
 // spent most of its time starting sweeps: one or two cache misses per node to
 // find the change point in force at the first start, for every pod tried. With
-// the table, a group search (1) drops stretches whose 16-hour block summaries
-// are short, (2) drops hours whose most-free bound over the window is short,
-// (3) checks the first start that is left exactly, from the table for nodes whose
-// usage does not change inside the window's end hours and from the change points
-// for the few others, and (4) sweeps only when that start is infeasible. The
+// the table, a group search (1) checks its first start exactly, from the table
+// for nodes whose usage does not change inside the window's end hours and from
+// the change points for the few others; (2) drops stretches of start times in
+// which no whole 16-hour block the windows cover has enough GPUs free all
+// through it; (3) drops hours whose bound is short: a node offers a window no
+// more than its most-free count in any hour the window touches, nor than its
+// fewest-free count in any hour it covers completely; (4) checks the first start
+// of each hour left exactly, and sweeps only when that start is infeasible. The
 // sweep itself prefetches the change points of the nodes a few ahead.
 //
 // Times are UTC seconds. Thread-safety: a Calendar is not thread-safe; const
@@ -120,6 +123,7 @@ class SearchScratch {
   std::vector<int32_t> least_;
   std::vector<int32_t> most_;
   std::vector<uint8_t> window_rows_;
+  std::vector<uint8_t> window_work_;
   std::vector<int32_t> block_most_;
 };
 

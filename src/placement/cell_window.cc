@@ -3,6 +3,11 @@
 #include <algorithm>
 
 namespace straits::placement {
+namespace {
+
+int64_t FloorDiv(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+
+}  // namespace
 
 CellWindowTable::CellWindowTable(const Topology& topology, Seconds bucket_width) {
   int32_t widest = 0;
@@ -83,7 +88,7 @@ void CellWindowTable::Add(NodeIndex node, int64_t first, int64_t last, int32_t l
     row[slot] = static_cast<uint8_t>(std::clamp(row[slot] + lo_delta, 0, cap));
     row[half_ + slot] = static_cast<uint8_t>(std::clamp(row[half_ + slot] + hi_delta, 0, cap));
   }
-  if (hi_delta != 0) UpdateBlocks(node, first, last);
+  if (lo_delta != 0) UpdateBlocks(node, first, last);
 }
 
 void CellWindowTable::CoverBlocks(int64_t first, int64_t last) {
@@ -113,7 +118,7 @@ void CellWindowTable::CoverBlocks(int64_t first, int64_t last) {
       const size_t old_k = static_cast<size_t>(block - block_first_);
       const uint8_t* from =
           stored ? &block_mins_[(c * static_cast<size_t>(block_count_) + old_k) * half_]
-                 : &fresh_[c * stride_ + half_];
+                 : &fresh_[c * stride_];
       std::copy(from, from + half_, &mins[(c * new_count + k) * half_]);
       sums[c * new_count + k] =
           stored ? block_sums_[c * static_cast<size_t>(block_count_) + old_k] : cell_capacity_[c];
@@ -131,9 +136,9 @@ void CellWindowTable::UpdateBlocks(NodeIndex node, int64_t first, int64_t last) 
   const auto cell = static_cast<size_t>(node_cell_[static_cast<size_t>(node)]);
   const auto slot = static_cast<size_t>(node_slot_[static_cast<size_t>(node)]);
   for (int64_t block = first_block; block <= last_block; ++block) {
-    uint8_t least = fresh_[cell * stride_ + half_ + slot];
+    uint8_t least = fresh_[cell * stride_ + slot];
     for (int64_t b = block * kBlock; b < (block + 1) * kBlock; ++b) {
-      least = std::min(least, RowOrFresh(cell, b)[half_ + slot]);
+      least = std::min(least, RowOrFresh(cell, b)[slot]);
     }
     const size_t k =
         cell * static_cast<size_t>(block_count_) + static_cast<size_t>(block - block_first_);
@@ -156,9 +161,10 @@ void CellWindowTable::BlockBounds(std::span<const CellIndex> cells, Seconds dura
   for (int64_t i = 0; i < count; ++i) {
     const int64_t p = first + i;
     const Seconds s = std::max(static_cast<Seconds>(p) * bucket_width_, earliest);
-    const int64_t q = BucketOf(s + duration - 1);  // the window's last bucket
-    const int64_t lo = -BlockOf(-p);               // first block starting at or after p
-    const int64_t hi = BlockOf(q + 1) - 1;         // last block ending at or before q
+    // Blocks every start in the bucket covers completely: from the first block
+    // starting after the bucket to the last one ending by s + duration.
+    const int64_t lo = -BlockOf(-(p + 1));
+    const int64_t hi = BlockOf(FloorDiv(s + duration, bucket_width_)) - 1;
     if (lo != prev_lo || hi != prev_hi) {
       prev_lo = lo;
       prev_hi = hi;
@@ -212,74 +218,102 @@ int32_t CellWindowTable::SumHalf(const uint8_t* bytes) const {
   return sum;
 }
 
+void CellWindowTable::SlidingMin(size_t cell, int64_t first, int64_t windows, int64_t length,
+                                 uint8_t* out, std::vector<uint8_t>& buffer) const {
+  // van Herk / Gil-Werman: blocks of `length` rows from `first`; the minimum over
+  // [p, p + length - 1] is the minimum of the suffix minimum of p's block at p
+  // and the prefix minimum of the next block at p + length - 1.
+  const auto span = static_cast<size_t>(windows + length - 1);
+  const auto w = static_cast<size_t>(length);
+  buffer.resize(2 * span * stride_);
+  uint8_t* prefix = buffer.data();
+  uint8_t* suffix = buffer.data() + span * stride_;
+  for (size_t k = 0; k < span; ++k) {
+    const uint8_t* row = RowOrFresh(cell, first + static_cast<int64_t>(k));
+    uint8_t* to = prefix + k * stride_;
+    if (k % w == 0) {
+      std::copy(row, row + stride_, to);
+    } else {
+      const uint8_t* prev = to - stride_;
+      for (size_t i = 0; i < stride_; ++i) to[i] = std::min(prev[i], row[i]);
+    }
+  }
+  for (size_t k = span; k-- > 0;) {
+    const uint8_t* row = RowOrFresh(cell, first + static_cast<int64_t>(k));
+    uint8_t* to = suffix + k * stride_;
+    if (k % w == w - 1 || k == span - 1) {
+      std::copy(row, row + stride_, to);
+    } else {
+      const uint8_t* next = to + stride_;
+      for (size_t i = 0; i < stride_; ++i) to[i] = std::min(next[i], row[i]);
+    }
+  }
+  for (size_t k = 0; k < static_cast<size_t>(windows); ++k) {
+    const uint8_t* a = suffix + k * stride_;
+    const uint8_t* b = prefix + (k + w - 1) * stride_;
+    uint8_t* to = out + k * stride_;
+    for (size_t i = 0; i < stride_; ++i) to[i] = std::min(a[i], b[i]);
+  }
+}
+
 void CellWindowTable::StartBounds(std::span<const CellIndex> cells, Seconds duration,
                                   Seconds earliest, int64_t first, int64_t count,
                                   std::vector<int32_t>& least, std::vector<int32_t>& most,
-                                  std::vector<uint8_t>& buffer) const {
+                                  std::vector<uint8_t>& buffer, std::vector<uint8_t>& work) const {
   least.assign(static_cast<size_t>(count), 0);
   most.assign(static_cast<size_t>(count), 0);
   if (count <= 0) return;
+  // For the starts of one bucket, the window touches buckets [p, q] (q from the
+  // bucket's first start) and covers [p + 1, r] completely (r from that start
+  // too: later starts cover more): a node offers at most its most-free count in
+  // any bucket touched and its fewest-free count in any bucket covered.
+  auto add = [&](size_t i, const uint8_t* touched, const uint8_t* covered) {
+    least[i] += SumHalf(touched);
+    if (covered == nullptr) {
+      most[i] += SumHalf(touched + half_);
+      return;
+    }
+    int32_t sum = 0;
+    for (size_t n = 0; n < half_; ++n) sum += std::min(touched[half_ + n], covered[n]);
+    most[i] += sum;
+  };
   int64_t aligned = first;  // first bucket whose start is after `earliest`
   if (BucketOf(earliest) == first) {
-    // The first bucket's start may be clipped to `earliest`: its own window.
-    const Seconds end = earliest + duration;
-    const int64_t to = BucketOf(end - 1);
+    const int64_t q = BucketOf(earliest + duration - 1);
+    const int64_t r = FloorDiv(earliest + duration, bucket_width_) - 1;
     for (CellIndex c : cells) {
       const auto ci = static_cast<size_t>(c);
-      uint8_t acc[2 * kMaxCellNodes];
+      uint8_t touched[2 * kMaxCellNodes], covered[2 * kMaxCellNodes];
       const uint8_t* fresh = &fresh_[ci * stride_];
-      std::copy(fresh, fresh + stride_, acc);
-      for (int64_t b = std::max(first, first_); b <= std::min(to, first_ + count_ - 1); ++b) {
-        const uint8_t* row = Row(ci, b);
-        for (size_t i = 0; i < stride_; ++i) acc[i] = std::min(acc[i], row[i]);
+      std::copy(fresh, fresh + stride_, touched);
+      std::copy(fresh, fresh + stride_, covered);
+      for (int64_t b = first; b <= q; ++b) {
+        const uint8_t* row = RowOrFresh(ci, b);
+        for (size_t i = 0; i < stride_; ++i) touched[i] = std::min(touched[i], row[i]);
+        if (b > first && b <= r) {
+          for (size_t i = 0; i < stride_; ++i) covered[i] = std::min(covered[i], row[i]);
+        }
       }
-      least[0] += SumHalf(acc);
-      most[0] += SumHalf(acc + half_);
+      add(0, touched, r > first ? covered : nullptr);
     }
     ++aligned;
   }
   const int64_t last = first + count - 1;
   if (aligned > last) return;
-  // Windows [p, p + window - 1] for p in [aligned, last]: blocks of `window`
-  // buckets from `aligned`; the minimum over a window is the minimum of the
-  // suffix minimum of the block it starts in and the prefix minimum of the
-  // block it ends in.
+  const int64_t windows = last - aligned + 1;
+  // From an aligned start: touched [p, p + window - 1], covered [p + 1, p + full - 1].
   const int64_t window = WindowBuckets(duration);
-  const auto span = static_cast<size_t>(last - aligned + window);
-  buffer.resize(2 * span * stride_);
-  uint8_t* prefix = buffer.data();
-  uint8_t* suffix = buffer.data() + span * stride_;
-  const auto w = static_cast<size_t>(window);
+  const int64_t full = duration / bucket_width_;
+  const auto rows = static_cast<size_t>(windows) * stride_;
+  buffer.resize(2 * rows);
   for (CellIndex c : cells) {
     const auto ci = static_cast<size_t>(c);
-    for (size_t k = 0; k < span; ++k) {
-      const uint8_t* row = RowOrFresh(ci, aligned + static_cast<int64_t>(k));
-      uint8_t* out = prefix + k * stride_;
-      if (k % w == 0) {
-        std::copy(row, row + stride_, out);
-      } else {
-        const uint8_t* prev = out - stride_;
-        for (size_t i = 0; i < stride_; ++i) out[i] = std::min(prev[i], row[i]);
-      }
-    }
-    for (size_t k = span; k-- > 0;) {
-      const uint8_t* row = RowOrFresh(ci, aligned + static_cast<int64_t>(k));
-      uint8_t* out = suffix + k * stride_;
-      if (k % w == w - 1 || k == span - 1) {
-        std::copy(row, row + stride_, out);
-      } else {
-        const uint8_t* next = out + stride_;
-        for (size_t i = 0; i < stride_; ++i) out[i] = std::min(next[i], row[i]);
-      }
-    }
-    for (int64_t p = aligned; p <= last; ++p) {
-      const auto k = static_cast<size_t>(p - aligned);
-      const uint8_t* a = suffix + k * stride_;
-      const uint8_t* b = prefix + (k + w - 1) * stride_;
-      uint8_t acc[2 * kMaxCellNodes];
-      for (size_t i = 0; i < stride_; ++i) acc[i] = std::min(a[i], b[i]);
-      least[static_cast<size_t>(p - first)] += SumHalf(acc);
-      most[static_cast<size_t>(p - first)] += SumHalf(acc + half_);
+    SlidingMin(ci, aligned, windows, window, buffer.data(), work);
+    if (full >= 2) SlidingMin(ci, aligned + 1, windows, full - 1, buffer.data() + rows, work);
+    for (int64_t k = 0; k < windows; ++k) {
+      const auto at = static_cast<size_t>(k) * stride_;
+      add(static_cast<size_t>(aligned + k - first), buffer.data() + at,
+          full >= 2 ? buffer.data() + rows + at : nullptr);
     }
   }
 }

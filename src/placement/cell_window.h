@@ -71,21 +71,24 @@ class CellWindowTable {
   // starting in buckets [first, first + count): with s = max(bucket start, earliest),
   //   most[i]  >= the free total at every start in [s, end of bucket first + i)
   //   least[i] <= the free total at s.
-  // Every bucket must start after `earliest` except possibly the first. A sliding
-  // minimum over the rows (van Herk / Gil-Werman: prefix and suffix minima over
-  // blocks as long as the window) makes it O((count + window buckets) x cells).
+  // A node offers a window no more than its most-free count in any bucket the
+  // window touches, nor than its fewest-free count in any bucket it covers
+  // completely. Every bucket must start after `earliest` except possibly the
+  // first. Sliding minima over the rows (van Herk / Gil-Werman) make it
+  // O((count + window buckets) x cells); `buffer` and `work` are scratch.
   void StartBounds(std::span<const CellIndex> cells, Seconds duration, Seconds earliest,
                    int64_t first, int64_t count, std::vector<int32_t>& least,
-                   std::vector<int32_t>& most, std::vector<uint8_t>& buffer) const;
+                   std::vector<int32_t>& most, std::vector<uint8_t>& buffer,
+                   std::vector<uint8_t>& work) const;
   // Buckets a window of `duration` starting at a bucket's start covers.
   int64_t WindowBuckets(Seconds duration) const { return (duration - 1) / bucket_width_ + 1; }
 
   // A cheaper and coarser `most`, from per-block summaries: for every cell and
-  // block of kBlock buckets, the sum over its nodes of each node's least most-free
-  // count in the block. A window that contains a whole block can get no more from
-  // the cell than that sum, so for start bucket first + i
+  // block of kBlock buckets, the sum over its nodes of each node's least
+  // fewest-free count in the block. A window that covers a whole block can get
+  // no more from the cell than that sum, so for start bucket first + i
   //   most[i] >= the free total at every start in the bucket (as StartBounds)
-  // and is the cells' capacity where a window contains no whole block.
+  // and is the cells' capacity where the windows cover no whole block.
   void BlockBounds(std::span<const CellIndex> cells, Seconds duration, Seconds earliest,
                    int64_t first, int64_t count, std::vector<int32_t>& most) const;
   static constexpr int64_t kBlock = 16;
@@ -124,6 +127,10 @@ class CellWindowTable {
   }
   // Sum of `half_` bytes.
   int32_t SumHalf(const uint8_t* bytes) const;
+  // The minima of `windows` windows of `length` rows of `cell`, the k-th from
+  // bucket first + k, into out[k * stride_ ...]; `buffer` is scratch.
+  void SlidingMin(size_t cell, int64_t first, int64_t windows, int64_t length, uint8_t* out,
+                  std::vector<uint8_t>& buffer) const;
 
   // Recomputes the block summaries of `node` for the blocks of buckets [first, last].
   void UpdateBlocks(NodeIndex node, int64_t first, int64_t last);
@@ -149,7 +156,7 @@ class CellWindowTable {
   std::vector<NodeIndex> cell_first_;  // per cell: first node
   int64_t keep_from_ = std::numeric_limits<int64_t>::min();
   std::vector<int32_t> cell_capacity_;  // per cell: GPUs
-  // Per cell and block: each node's least most-free count (half_ bytes), and their sum.
+  // Per cell and block: each node's least fewest-free count (half_ bytes), and their sum.
   std::vector<uint8_t> block_mins_;
   std::vector<int32_t> block_sums_;
   int64_t block_first_ = 0;
