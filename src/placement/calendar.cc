@@ -373,7 +373,8 @@ std::optional<Seconds> Calendar::EarliestStartInGroup(CapacityIndex::Level level
     const int64_t last = index_.BucketOf(to);
     for (int64_t p = index_.BucketOf(from); p <= last;) {
       const int64_t count = std::min(kChunk, last - p + 1);
-      windows_.BlockBounds(cells, duration, from, p, count, scratch.block_most_);
+      windows_.BlockBounds(cells, duration, from, p, count, scratch.block_most_,
+                           scratch.block_deque_);
       for (int64_t i = 0; i < count; ++i) {
         if (scratch.block_most_[static_cast<size_t>(i)] < gpus) continue;
         int64_t j = i;

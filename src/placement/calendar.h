@@ -47,7 +47,7 @@
 // the table, a group search (1) checks its first start exactly, from the table
 // for nodes whose usage does not change inside the window's end hours and from
 // the change points for the few others; (2) drops stretches of start times in
-// which no whole 16-hour block the windows cover has enough GPUs free all
+// which no whole 4-hour block the windows cover has enough GPUs free all
 // through it; (3) drops hours whose bound is short: a node offers a window no
 // more than its most-free count in any hour the window touches, nor than its
 // fewest-free count in any hour it covers completely; (4) checks the first start
@@ -125,6 +125,7 @@ class SearchScratch {
   std::vector<uint8_t> window_rows_;
   std::vector<uint8_t> window_work_;
   std::vector<int32_t> block_most_;
+  std::vector<int64_t> block_deque_;
 };
 
 class Calendar {

@@ -150,38 +150,37 @@ void CellWindowTable::UpdateBlocks(NodeIndex node, int64_t first, int64_t last) 
 
 void CellWindowTable::BlockBounds(std::span<const CellIndex> cells, Seconds duration,
                                   Seconds earliest, int64_t first, int64_t count,
-                                  std::vector<int32_t>& most) const {
+                                  std::vector<int32_t>& most, std::vector<int64_t>& deque) const {
   most.assign(static_cast<size_t>(count), 0);
-  int32_t capacity = 0;
-  for (CellIndex c : cells) capacity += cell_capacity_[static_cast<size_t>(c)];
-  // Blocks [lo, hi] lie wholly inside the window; neighbours share them, so
-  // compute once per distinct range.
-  int64_t prev_lo = 0, prev_hi = -1;
-  int32_t prev = capacity;
-  for (int64_t i = 0; i < count; ++i) {
+  // For start bucket p, the blocks every start in it covers completely: from
+  // the first block starting after p to the last one ending by s + duration.
+  // Both ends only move forward with p, so each cell keeps a sliding minimum
+  // of its block sums in a monotone deque: O(count + blocks) per cell.
+  auto range = [&](int64_t i) {
     const int64_t p = first + i;
     const Seconds s = std::max(static_cast<Seconds>(p) * bucket_width_, earliest);
-    // Blocks every start in the bucket covers completely: from the first block
-    // starting after the bucket to the last one ending by s + duration.
-    const int64_t lo = -BlockOf(-(p + 1));
-    const int64_t hi = BlockOf(FloorDiv(s + duration, bucket_width_)) - 1;
-    if (lo != prev_lo || hi != prev_hi) {
-      prev_lo = lo;
-      prev_hi = hi;
+    return std::make_pair(-BlockOf(-(p + 1)), BlockOf(FloorDiv(s + duration, bucket_width_)) - 1);
+  };
+  for (CellIndex c : cells) {
+    const auto ci = static_cast<size_t>(c);
+    deque.clear();
+    size_t head = 0;
+    int64_t pushed = range(0).first - 1;  // blocks up to here are in the deque
+    for (int64_t i = 0; i < count; ++i) {
+      const auto [lo, hi] = range(i);
       if (lo > hi) {
-        prev = capacity;
-      } else {
-        prev = 0;
-        for (CellIndex c : cells) {
-          int32_t least = cell_capacity_[static_cast<size_t>(c)];
-          for (int64_t block = lo; block <= hi; ++block) {
-            least = std::min(least, BlockSum(static_cast<size_t>(c), block));
-          }
-          prev += least;
-        }
+        most[static_cast<size_t>(i)] += cell_capacity_[ci];
+        continue;
       }
+      for (pushed = std::max(pushed, lo - 1); pushed < hi;) {
+        ++pushed;
+        const int32_t sum = BlockSum(ci, pushed);
+        while (deque.size() > head && BlockSum(ci, deque.back()) >= sum) deque.pop_back();
+        deque.push_back(pushed);
+      }
+      while (head < deque.size() && deque[head] < lo) ++head;
+      most[static_cast<size_t>(i)] += BlockSum(ci, deque[head]);
     }
-    most[static_cast<size_t>(i)] = prev;
   }
 }
 

@@ -140,6 +140,7 @@ TEST(CellWindowTable, WindowAndStartBoundsBracketTheExactFreeGpus) {
     const Calendar& cal = rc.cal();
     const CellWindowTable& table = cal.windows();
     std::vector<int32_t> least, most, block_most;
+    std::vector<int64_t> deque;
     std::vector<uint8_t> buffer, work;
     std::vector<uint8_t> lo(CellWindowTable::kMaxCellNodes), hi(CellWindowTable::kMaxCellNodes);
     for (int q = 0; q < 150; ++q) {
@@ -167,7 +168,7 @@ TEST(CellWindowTable, WindowAndStartBoundsBracketTheExactFreeGpus) {
       const int64_t count = rc.Uniform(1, 40);
       const CellIndex cells[] = {cell};
       table.StartBounds(cells, d, earliest, first, count, least, most, buffer, work);
-      table.BlockBounds(cells, d, earliest, first, count, block_most);
+      table.BlockBounds(cells, d, earliest, first, count, block_most, deque);
       for (int64_t i = 0; i < count; ++i) {
         const Seconds s0 = std::max((first + i) * width, earliest);
         ASSERT_LE(least[static_cast<size_t>(i)], exact_total(s0)) << "q " << q << " i " << i;
