@@ -469,6 +469,25 @@ Result<GenerateResult> BillingService::GenerateInvoices(billing::Month month, In
   return result;
 }
 
+Result<LeaseUsage> BillingService::UsageOfLease(const Scope& scope, const LeaseId& lease) {
+  STRAITS_ASSIGN_OR_RETURN(std::vector<billing::LeaseTerms> all, billing_.ListLeaseTerms());
+  auto terms = std::find_if(all.begin(), all.end(),
+                            [&](const billing::LeaseTerms& t) { return t.id == lease; });
+  const Status unknown = NotFound(
+      "no usage for lease \"" + lease.str() + "\": it has no billing terms (it was never metered)",
+      "id");
+  if (terms == all.end()) return unknown;
+  if (scope.tenant) {
+    STRAITS_ASSIGN_OR_RETURN(std::vector<billing::BillingAccount> mine, Accounts(scope));
+    const bool own = std::any_of(mine.begin(), mine.end(), [&](const billing::BillingAccount& a) {
+      return a.id == terms->account;
+    });
+    if (!own) return unknown;
+  }
+  STRAITS_ASSIGN_OR_RETURN(std::vector<billing::UsageRecord> records, billing_.UsageOfLease(lease));
+  return LeaseUsage{*terms, std::move(records)};
+}
+
 Result<std::vector<Invoice>> BillingService::ListInvoices(const Scope& scope,
                                                           std::optional<billing::Month> period,
                                                           std::optional<AccountId> account) {

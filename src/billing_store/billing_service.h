@@ -58,6 +58,11 @@ struct Scope {
   }
 };
 
+struct LeaseUsage {
+  billing::LeaseTerms terms;
+  std::vector<billing::UsageRecord> records;  // by start, node, series
+};
+
 enum class RevenueSource { kLeases, kLedger };
 
 // A revenue or reconciliation report's parameters, validated.
@@ -127,6 +132,10 @@ class BillingService {
   // lease's site, the record must lie within the lease's term and use at most
   // its GPUs (invalid_argument at `source:line`).
   Result<billing::IngestStats> ImportUsage(std::string_view text, std::string_view source);
+  // One lease's billing terms and usage records. not_found when the lease has
+  // no billing terms, or when they belong to an account `scope` does not see
+  // (the same answer, so other tenants' lease ids are not disclosed).
+  Result<LeaseUsage> UsageOfLease(const Scope& scope, const LeaseId& lease);
   // Usage metered from the lease service's leases (metering/): stores the
   // terms of `leases` (replacing earlier terms of the same leases, which
   // follow extensions and terminations) and the accounts of their tenants

@@ -85,6 +85,9 @@ class BillingStore {
                                                    std::string_view source) = 0;
   // The records starting in [from, to), ingested in time order.
   virtual Result<billing::UsageLedger> LoadUsage(Instant from, Instant to) = 0;
+  // Every record of one lease, by start, node and series (the primary key
+  // leads with the lease, so this reads only that lease's rows).
+  virtual Result<std::vector<billing::UsageRecord>> UsageOfLease(const LeaseId& lease) = 0;
   virtual Result<int64_t> CountUsage() = 0;
 
   // --- Rate cards ----------------------------------------------------------

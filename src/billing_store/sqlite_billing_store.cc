@@ -306,6 +306,31 @@ class SqliteBillingStore final : public BillingStore {
     return stats;
   }
 
+  Result<std::vector<UsageRecord>> UsageOfLease(const LeaseId& lease) override {
+    auto conn = pool_->Acquire();
+    STRAITS_ASSIGN_OR_RETURN(
+        Statement stmt,
+        conn->Prepare("SELECT node, start_at, end_at, gpu_seconds, series FROM billing_usage "
+                      "WHERE lease = ? ORDER BY start_at, node, series"));
+    stmt.Bind(1, lease.str());
+    std::vector<UsageRecord> out;
+    std::unordered_map<std::string, NodeId> nodes;
+    for (;;) {
+      STRAITS_ASSIGN_OR_RETURN(bool row, stmt.Step());
+      if (!row) break;
+      std::string node_text = stmt.Text(0);
+      auto node = nodes.find(node_text);
+      if (node == nodes.end()) {
+        STRAITS_ASSIGN_OR_RETURN(NodeId id, Reparse(NodeId::Parse(node_text), "usage node"));
+        node = nodes.emplace(std::move(node_text), std::move(id)).first;
+      }
+      out.push_back(UsageRecord{lease, node->second, Instant::FromUnixSeconds(stmt.Int(1)),
+                                Instant::FromUnixSeconds(stmt.Int(2)), stmt.Int(3), 0,
+                                stmt.Text(4)});
+    }
+    return out;
+  }
+
   Result<billing::UsageLedger> LoadUsage(Instant from, Instant to) override {
     auto conn = pool_->Acquire();
     STRAITS_ASSIGN_OR_RETURN(

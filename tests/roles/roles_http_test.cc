@@ -71,6 +71,17 @@ class RolesTest : public testing::Test {
     RunResult import = Straits(
         db_, {"import", "fleet", std::string(STRAITS_SOURCE_DIR) + "/data/demo/world.toml"});
     ASSERT_EQ(import.exit_code, 0) << import.err;
+    // A billed month, so that invoices are there to be seen or not.
+    const std::string demo = std::string(STRAITS_SOURCE_DIR) + "/data/demo/";
+    for (const auto& [what, file] :
+         std::vector<std::pair<std::string, std::string>>{{"lease-terms", "lease-terms.csv"},
+                                                          {"ratecards", "ratecards.csv"},
+                                                          {"usage", "usage.csv"}}) {
+      RunResult r = Straits(db_, {"import", what, demo + file});
+      ASSERT_EQ(r.exit_code, 0) << what << ": " << r.err;
+    }
+    RunResult invoices = Straits(db_, {"invoices", "generate", "--period", "2026-10"});
+    ASSERT_EQ(invoices.exit_code, 0) << invoices.err;
     for (const std::string& role : kRoles) {
       if (role == "admin" || role == "tenant") continue;
       AddUser(role + "-user", "--role " + role);
@@ -313,6 +324,103 @@ TEST_F(RolesTest, AGrantedSubsidiaryIsVisibleToItsParentOnly) {
   EXPECT_EQ(Get(std::string("/v1/leases?tenant=") + kTenantA, tokens_["parent"]).status, 200);
   EXPECT_EQ(Get(std::string("/v1/leases?tenant=") + kTenantB, tokens_["parent"]).status, 403);
   EXPECT_EQ(Get("/v1/leases?tenant=harborview", tokens_["tenant"]).status, 403);
+}
+
+std::set<std::string> InvoiceIds(const HttpReply& reply) {
+  std::set<std::string> ids;
+  const boost::json::value body = boost::json::parse(reply.body);  // owns what the loop reads
+  for (const auto& doc : body.at("items").as_array())
+    ids.insert(std::string(doc.at("id").as_string()));
+  return ids;
+}
+
+// A grant reaches past leases: the parent's user sees its subsidiary's
+// invoices, asks for quotes and lists jobs for it; the subsidiary sees none of
+// the parent's.
+TEST_F(RolesTest, AGrantCoversQuotesJobsAndInvoicesToo) {
+  HttpReply parent_invoices = Get("/v1/invoices", tokens_["parent"]);
+  ASSERT_EQ(parent_invoices.status, 200) << parent_invoices.body;
+  EXPECT_EQ(InvoiceIds(parent_invoices),
+            (std::set<std::string>{"INV-2026-10-harborview-USD", "INV-2026-10-harborview-asia-MYR",
+                                   "INV-2026-10-harborview-asia-SGD"}))
+      << parent_invoices.body;
+  HttpReply own_invoices = Get("/v1/invoices", tokens_["tenant"]);
+  ASSERT_EQ(own_invoices.status, 200) << own_invoices.body;
+  EXPECT_EQ(InvoiceIds(own_invoices), (std::set<std::string>{"INV-2026-10-harborview-asia-MYR",
+                                                             "INV-2026-10-harborview-asia-SGD"}))
+      << own_invoices.body;
+  EXPECT_EQ(Get("/v1/invoices/INV-2026-10-harborview-asia-SGD", tokens_["parent"]).status, 200);
+  EXPECT_EQ(Get("/v1/invoices/INV-2026-10-harborview-USD", tokens_["tenant"]).status, 404);
+  EXPECT_EQ(Get("/v1/invoices/INV-2026-10-lumen-robotics-SGD", tokens_["parent"]).status, 404);
+
+  auto quote = [](const std::string& token, const std::string& tenant) {
+    return Post("/v1/quotes", token,
+                R"({"tenant": ")" + tenant + R"(", "training_flop": 3e24, "by": "soonest"})");
+  };
+  HttpReply granted_quote = quote(tokens_["parent"], kTenantA);
+  EXPECT_EQ(granted_quote.status, 200) << granted_quote.body;
+  EXPECT_EQ(quote(tokens_["parent"], kTenantB).status, 403);
+  EXPECT_EQ(quote(tokens_["tenant"], "harborview").status, 403);
+
+  HttpReply sub = Post("/v1/leases", tokens_["tenant"],
+                       std::string(R"({"tenant": ")") + kTenantA +
+                           R"(", "gpus": 8, "min_tpp": 1000, "duration": "24h"})");
+  ASSERT_EQ(sub.status, 201) << sub.body;
+  HttpReply own =
+      Post("/v1/leases", tokens_["parent"],
+           R"({"tenant": "harborview", "gpus": 8, "min_tpp": 1000, "duration": "24h"})");
+  ASSERT_EQ(own.status, 201) << own.body;
+  const std::string sub_jobs =
+      "/v1/leases/" + std::string(Json(sub).at("id").as_string()) + "/jobs";
+  const std::string own_jobs =
+      "/v1/leases/" + std::string(Json(own).at("id").as_string()) + "/jobs";
+  HttpReply listed = Get(sub_jobs, tokens_["parent"]);
+  EXPECT_EQ(listed.status, 200) << listed.body;
+  EXPECT_EQ(Get(own_jobs, tokens_["tenant"]).status, 404);
+  EXPECT_EQ(Get(sub_jobs, tokens_["tenant-b"]).status, 404);
+}
+
+// GPU-seconds of `lease` in the demo's usage file.
+int64_t DemoUsageOf(const std::string& lease) {
+  std::ifstream in(std::string(STRAITS_SOURCE_DIR) + "/data/demo/usage.csv");
+  int64_t total = 0;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(lease + ",", 0) != 0) continue;
+    total += std::stoll(line.substr(line.rfind(',') + 1));
+  }
+  return total;
+}
+
+int64_t SumOf(const boost::json::value& items) {
+  int64_t sum = 0;
+  for (const auto& item : items.as_array()) sum += item.at("gpu_seconds").to_number<int64_t>();
+  return sum;
+}
+
+// A lease's usage: exactly what was recorded for it, per day and per node
+// summing to the total; its tenant (and a granted parent) see it, others get
+// 404 as for a lease that does not exist.
+TEST_F(RolesTest, LeaseUsageIsScopedAndAddsUp) {
+  const int64_t expected = DemoUsageOf("L-102");
+  ASSERT_GT(expected, 0);
+  HttpReply mine = Get("/v1/leases/L-102/usage", tokens_["tenant"]);
+  ASSERT_EQ(mine.status, 200) << mine.body;
+  const boost::json::value usage = Json(mine);
+  EXPECT_EQ(usage.at("gpu_seconds").to_number<int64_t>(), expected);
+  EXPECT_EQ(SumOf(usage.at("by_day")), expected);
+  EXPECT_EQ(SumOf(usage.at("by_node")), expected);
+  EXPECT_EQ(usage.at("gpus").to_number<int64_t>(), 32);
+  // Used never exceeds what the terms reserved up to the last record.
+  EXPECT_LE(expected, usage.at("reserved_gpu_seconds").to_number<int64_t>());
+  EXPECT_GT(usage.at("records").to_number<int64_t>(), 0);
+
+  EXPECT_EQ(Get("/v1/leases/L-102/usage", tokens_["parent"]).status, 200);
+  EXPECT_EQ(Get("/v1/leases/L-102/usage", tokens_["finance"]).status, 200);
+  EXPECT_EQ(Get("/v1/leases/L-102/usage", tokens_["tenant-b"]).status, 404);
+  EXPECT_EQ(Get("/v1/leases/L-102/usage", tokens_["compliance"]).status, 403);
+  EXPECT_EQ(Get("/v1/leases/L-108/usage", tokens_["tenant"]).status, 404);
+  EXPECT_EQ(Get("/v1/leases/L-999/usage", tokens_["finance"]).status, 404);
 }
 
 // Approving a license_required lease takes two different compliance officers:

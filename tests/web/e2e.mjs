@@ -189,6 +189,8 @@ await step('lease detail shows the decision with citations', async () => {
   await detail.getByText('iaas-training-due-diligence').first().waitFor();
   await detail.locator('.citation').first().waitFor();
   await detail.getByTestId('lease-execution').getByText('Simulated backend').waitFor();
+  // Requested a moment ago, so not metered yet.
+  await detail.getByTestId('lease-usage').getByText('No usage recorded yet').waitFor();
   leaseSite = (await detail.locator('dd a[href^="#/fleet/"]').first().textContent()).trim();
   await shot('lease-detail');
 });

@@ -13,6 +13,7 @@ import {
 } from '../format';
 import { firedRules, reasonsList, rulesList, rulesOf } from './verdict';
 import { executionPanel } from './execution';
+import { usagePanel } from './usage';
 
 export interface Lease {
   id: string;
@@ -331,8 +332,9 @@ export async function renderLease(view: HTMLElement, id: string): Promise<void> 
             ),
       ),
     );
-    const execution = await executionPanel(lease.id);
+    const [execution, usage] = await Promise.all([executionPanel(lease.id), usagePanel(lease.id)]);
     if (execution) box.append(execution);
+    if (usage) box.append(usage);
     return box;
   }, `Loading lease ${id}`);
 }
