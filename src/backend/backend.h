@@ -66,15 +66,20 @@ struct JobInfo {
 // job and step ("sg1:1000003:alloc": cluster, job id, step) and is the usage
 // ledger's series key, so two jobs of a lease on one node at the same time are
 // both billed; `key` adds the node ("sg1:1000003:alloc:sg1-n1"), so polling
-// twice records a sample once.
+// twice records a sample once. A job still running when polled comes back as
+// a sample with `running` set, its start and GPUs (`gpus`), and no end or
+// GPU-seconds yet: it is not usage until it finishes, but it tells the
+// reserved-time computation that those GPUs are busy.
 struct UsageSample {
   std::string key;
   std::string series;
   LeaseId lease;
   NodeId node;
   Instant start;
-  Instant end;
+  Instant end;  // == start while running
   int64_t gpu_seconds = 0;
+  bool running = false;
+  int64_t gpus = 0;  // on this node
   friend bool operator==(const UsageSample&, const UsageSample&) = default;
 };
 
@@ -106,7 +111,8 @@ class ExecutionBackend {
   // not_found when the job does not belong to `lease`.
   virtual Status CancelJob(const LeaseId& lease, const std::string& job_id) = 0;
 
-  // Usage of finished jobs of `leases` that ended at or after `since`.
+  // Usage of finished jobs of `leases` that ended at or after `since`, and
+  // the jobs of `leases` running now (`running` samples).
   virtual Result<std::vector<UsageSample>> PollUsage(std::span<const LeaseId> leases,
                                                      Instant since) = 0;
 

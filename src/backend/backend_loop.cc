@@ -15,9 +15,12 @@ std::string LoopEventLine(const LoopEvent& e) {
     return "backend: applied " + std::to_string(e.pass.applied) + ", released " +
            std::to_string(e.pass.released) + ", left pending " + std::to_string(e.pass.failed);
   }
-  if (e.what == "usage" && e.usage.recorded + e.usage.refused > 0) {
+  if (e.what == "usage" &&
+      e.usage.recorded + e.usage.refused + e.usage.idle_records + e.usage.idle_refused > 0) {
     return "backend: usage: " + std::to_string(e.usage.recorded) + " new recorded, " +
-           std::to_string(e.usage.refused) + " refused by billing";
+           std::to_string(e.usage.refused) +
+           " refused by billing; reserved, idle: " + std::to_string(e.usage.idle_records) +
+           " records, " + std::to_string(e.usage.idle_gpu_seconds) + " GPU-seconds";
   }
   return "";
 }

@@ -18,7 +18,14 @@ TEST(LoopEventLine, SaysWhatChangedOrWentWrongAndNothingOtherwise) {
   EXPECT_EQ(LoopEventLine({"usage", Status::Ok(), {}, {.samples = 3, .recorded = 0, .refused = 0}}),
             "");
   EXPECT_EQ(LoopEventLine({"usage", Status::Ok(), {}, {.samples = 3, .recorded = 2, .refused = 1}}),
-            "backend: usage: 2 new recorded, 1 refused by billing");
+            "backend: usage: 2 new recorded, 1 refused by billing; reserved, idle: 0 records, 0 "
+            "GPU-seconds");
+  UsageReport idle;
+  idle.idle_records = 2;
+  idle.idle_gpu_seconds = 7200;
+  EXPECT_EQ(LoopEventLine({"usage", Status::Ok(), {}, idle}),
+            "backend: usage: 0 new recorded, 0 refused by billing; reserved, idle: 2 records, "
+            "7200 GPU-seconds");
   EXPECT_EQ(LoopEventLine({"usage", Unavailable("database is busy"), {}, {}}),
             "backend usage: " + Unavailable("database is busy").ToString());
 }

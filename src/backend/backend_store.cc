@@ -32,6 +32,15 @@ CREATE TABLE backend_usage (
   end INTEGER NOT NULL,
   gpu_seconds INTEGER NOT NULL
 );
+)sql",
+                                                   // Reserved time billed per lease and node.
+                                                   R"sql(
+CREATE TABLE backend_reserved (
+  lease TEXT NOT NULL,
+  node TEXT NOT NULL,
+  closed_until INTEGER NOT NULL,
+  PRIMARY KEY (lease, node)
+);
 )sql"};
 
 json::object ToJson(const slurm::SlurmSiteConfig& c) {
@@ -191,6 +200,50 @@ Result<bool> BackendStore::RecordUsage(const UsageSample& u) {
                               .Bind(6, u.gpu_seconds)
                               .Run());
   return sqlite3_changes(conn->handle()) > 0;
+}
+
+Result<std::vector<UsageSample>> BackendStore::UsageOf(const LeaseId& lease) {
+  auto conn = pool_->Acquire();
+  STRAITS_ASSIGN_OR_RETURN(auto s, conn->Prepare("SELECT key, node, start, end, gpu_seconds FROM "
+                                                 "backend_usage WHERE lease = ? ORDER BY key"));
+  s.Bind(1, lease.str());
+  std::vector<UsageSample> out;
+  while (true) {
+    STRAITS_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    Result<NodeId> node = NodeId::Parse(s.Text(1));
+    if (!node.ok()) return Internal("corrupt backend_usage row: node " + s.Text(1));
+    UsageSample u;
+    u.key = s.Text(0);
+    u.lease = lease;
+    u.node = *node;
+    u.start = Instant::FromUnixSeconds(s.Int(2));
+    u.end = Instant::FromUnixSeconds(s.Int(3));
+    u.gpu_seconds = s.Int(4);
+    out.push_back(std::move(u));
+  }
+  return out;
+}
+
+Result<std::optional<Instant>> BackendStore::ReservedClosedUntil(const LeaseId& lease,
+                                                                 const NodeId& node) {
+  auto conn = pool_->Acquire();
+  STRAITS_ASSIGN_OR_RETURN(
+      auto s,
+      conn->Prepare("SELECT closed_until FROM backend_reserved WHERE lease = ? AND node = ?"));
+  s.Bind(1, lease.str()).Bind(2, node.str());
+  STRAITS_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return std::optional<Instant>();
+  return std::optional<Instant>(Instant::FromUnixSeconds(s.Int(0)));
+}
+
+Status BackendStore::CloseReserved(const LeaseId& lease, const NodeId& node, Instant until) {
+  auto conn = pool_->Acquire();
+  STRAITS_ASSIGN_OR_RETURN(
+      auto s, conn->Prepare("INSERT INTO backend_reserved (lease, node, closed_until) VALUES (?, "
+                            "?, ?) ON CONFLICT (lease, node) DO UPDATE SET closed_until = "
+                            "max(closed_until, excluded.closed_until)"));
+  return s.Bind(1, lease.str()).Bind(2, node.str()).Bind(3, until.unix_seconds()).Run();
 }
 
 }  // namespace straits::backend

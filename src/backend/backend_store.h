@@ -1,7 +1,8 @@
 // BackendStore: what the execution side keeps in the fleet's database (schema
 // family "backend"): the Slurm configuration of each site (from the fleet
 // file's [[site_backend]] tables), where every lease stands on its site's
-// backend, and the usage samples already recorded (so polling is idempotent).
+// backend, the usage samples already recorded (so polling is idempotent), and
+// per lease and node how far its reserved-but-idle time has been billed.
 //
 // A lease's backend status is one of
 //   pending  — not yet applied as it is now (new, changed, or the last try
@@ -52,6 +53,15 @@ class BackendStore {
   Result<bool> HasUsage(const std::string& key);
   // Records `sample` unless its key is known; true when it was new.
   Result<bool> RecordUsage(const UsageSample& sample);
+  // Every recorded sample of `lease` (finished jobs), ordered by key.
+  Result<std::vector<UsageSample>> UsageOf(const LeaseId& lease);
+
+  // How far the reserved time of `lease` on `node` is billed (closed): none
+  // when nothing is yet.
+  Result<std::optional<Instant>> ReservedClosedUntil(const LeaseId& lease, const NodeId& node);
+  // Moves that mark to `until`; never back (a later, smaller `until` is
+  // ignored), so a closed window is never reopened.
+  Status CloseReserved(const LeaseId& lease, const NodeId& node, Instant until);
 
  private:
   explicit BackendStore(std::unique_ptr<store::sqlite::ConnectionPool> pool)

@@ -175,6 +175,10 @@ Status Dispatcher::CancelJob(const lease::Lease& lease, const std::string& job_i
 
 Result<UsageReport> Dispatcher::PollUsage(Instant since, billing_store::BillingService* billing) {
   UsageReport report;
+  // Taken before asking any cluster: every job that started before it is in
+  // this poll's answers (give or take the grace), finished or running.
+  const Instant seen = clock_.Now() - options_.poll_grace;
+  std::vector<UsageSample> running;
   std::map<std::string, std::vector<LeaseId>> by_site;
   STRAITS_ASSIGN_OR_RETURN(std::vector<LeaseBackendState> states, backends_.List());
   for (const LeaseBackendState& s : states) {
@@ -184,7 +188,12 @@ Result<UsageReport> Dispatcher::PollUsage(Instant since, billing_store::BillingS
     slurm::SlurmBackend* backend = ForSite(*SiteId::Parse(site));
     if (!backend) continue;
     STRAITS_ASSIGN_OR_RETURN(std::vector<UsageSample> samples, backend->PollUsage(leases, since));
-    for (const UsageSample& sample : samples) {
+    for (UsageSample& sample : samples) {
+      if (sample.running) {
+        ++report.running;
+        running.push_back(std::move(sample));
+        continue;
+      }
       ++report.samples;
       STRAITS_ASSIGN_OR_RETURN(bool known, backends_.HasUsage(sample.key));
       if (known) continue;
@@ -198,18 +207,26 @@ Result<UsageReport> Dispatcher::PollUsage(Instant since, billing_store::BillingS
       if (fresh) ++report.recorded;
     }
   }
+  if (billing) STRAITS_RETURN_IF_ERROR(BillReservedTime(seen, running, *billing, report));
   return report;
+}
+
+Result<billing_store::ServiceLease> Dispatcher::TermsOf(const lease::Lease& l) {
+  if (!l.placement) {
+    return FailedPrecondition("lease " + l.id.str() + " has no placement", "placement");
+  }
+  const lease::LeasePlacement& p = *l.placement;
+  STRAITS_ASSIGN_OR_RETURN(Interval term, Interval::Make(p.start, p.end));
+  return billing_store::ServiceLease{
+      l.id, l.spec.tenant, p.site, p.model, static_cast<int>(p.gpus()), term};
 }
 
 Result<bool> Dispatcher::Bill(const UsageSample& sample, billing_store::BillingService& billing) {
   STRAITS_ASSIGN_OR_RETURN(lease::Lease l, leases_.GetLease(sample.lease));
   if (!l.placement) return true;
-  const lease::LeasePlacement& p = *l.placement;
-  STRAITS_ASSIGN_OR_RETURN(Interval term, Interval::Make(p.start, p.end));
   // The lease's billing terms go with its usage, so invoices rate it by them
   // (the simulated metering does the same for the leases it meters).
-  billing_store::ServiceLease terms{
-      l.id, l.spec.tenant, p.site, p.model, static_cast<int>(p.gpus()), term};
+  STRAITS_ASSIGN_OR_RETURN(billing_store::ServiceLease terms, TermsOf(l));
   billing::UsageRecord record;
   record.lease = sample.lease;
   record.node = sample.node;

@@ -47,12 +47,27 @@ struct UsageReport {
   int samples = 0;   // finished jobs' per-node samples seen
   int recorded = 0;  // new ones, ingested into the billing store
   int refused = 0;   // refused by billing (e.g. overlapping another record)
+  int running = 0;   // per-node samples of jobs still running (not usage yet)
+  // Reserved-but-idle time closed by this poll (backend/reserved_time.h):
+  int idle_records = 0;          // new `reserved` usage records billed
+  int64_t idle_gpu_seconds = 0;  // their GPU-seconds
+  int idle_refused = 0;          // refused by billing (see docs/slurm.md)
 };
 
 struct DispatcherOptions {
   Duration base_backoff = Duration::Seconds(5);
   Duration max_backoff = Duration::Minutes(5);
+  // Reserved time is billed in pieces of this length (UTC-aligned; must
+  // divide a day, else 1 h), closed once the poll has seen past their end.
+  Duration reserved_window = Duration::Hours(1);
+  // How long before a poll a job's start must lie for the poll to be trusted
+  // to know it: Slurm's accounting (slurmdbd) learns of a job start a moment
+  // after the controller. Reserved time is closed only up to poll − grace.
+  Duration poll_grace = Duration::Seconds(60);
 };
+
+// The series key of reserved-but-idle usage records in the billing ledger.
+inline constexpr std::string_view kReservedSeries = "reserved";
 
 class Dispatcher {
  public:
@@ -83,6 +98,18 @@ class Dispatcher {
   // the backend store). A sample is marked recorded only once billing has it
   // or refused it (counted in `refused`: e.g. a job that outlived its
   // lease's term), so an ingest that failed otherwise is retried.
+  //
+  // Then, when `billing` is given and every site was polled, bills the
+  // reserved-but-idle time of leases at Slurm sites (scheduled, active,
+  // completed or terminated: only their actual interval) per node, in closed
+  // windows: up to the poll's time minus `poll_grace`, rounded down to
+  // `reserved_window` (or the lease's end when it lies before), from where the
+  // last poll stopped (BackendStore::ReservedClosedUntil). Each window's idle
+  // GPU-seconds (reserved − used by finished and running jobs, at least 0) is
+  // one usage record of series `reserved` with the lease's terms, so it is
+  // rated like usage and used + idle = reserved. A closed window is never
+  // reopened: a job Slurm reports only after its window closed is billed as
+  // usage but does not reduce that window's idle time (docs/slurm.md).
   Result<UsageReport> PollUsage(Instant since, billing_store::BillingService* billing);
 
   // Per site (all Slurm sites, or only `site`): the drift between leases and
@@ -97,6 +124,12 @@ class Dispatcher {
   Status Failed(LeaseBackendState state, const Status& error, Instant now);
   // Ingests `sample` with its lease's terms; true when billing refused it.
   Result<bool> Bill(const UsageSample& sample, billing_store::BillingService& billing);
+  // Bills reserved-but-idle time up to `seen` (dispatcher_reserved.cc);
+  // `running` are the running jobs the poll saw.
+  Status BillReservedTime(Instant seen, const std::vector<UsageSample>& running,
+                          billing_store::BillingService& billing, UsageReport& report);
+  // The lease's billing terms, as every usage record of it carries them.
+  static Result<billing_store::ServiceLease> TermsOf(const lease::Lease& lease);
 
   BackendStore& backends_;
   lease_store::LeaseStore& leases_;

@@ -1,124 +1,12 @@
-#include "backend/dispatcher.h"
-
-#include <gtest/gtest.h>
-#include <unistd.h>
-
-#include <filesystem>
-
-#include "backend/fake_env.h"
-#include "billing_store/billing_service.h"
-#include "billing_store/sqlite_billing_store.h"
-#include "lease_store/sqlite_lease_store.h"
-#include "store/sqlite/sqlite_store.h"
+#include "backend/dispatcher_test_fixture.h"
 
 namespace straits::backend {
 namespace {
 
-Instant T(int64_t hours) { return Instant::FromUnixSeconds(1'800'000'000 + hours * 3600); }
-
-ProcessResult Out(std::string out) { return {.exit_code = 0, .out = std::move(out), .err = ""}; }
-ProcessResult Fail(std::string err, std::string out = "") {
-  return {.exit_code = 1, .out = std::move(out), .err = std::move(err)};
-}
-
-class DispatcherTest : public testing::Test {
- protected:
-  void SetUp() override {
-    path_ = (std::filesystem::path(testing::TempDir()) /
-             ("straits-dispatcher-" + std::to_string(getpid()) + "-" +
-              testing::UnitTest::GetInstance()->current_test_info()->name() + ".db"))
-                .string();
-    Remove();
-    auto core = store::OpenSqliteStore(path_, {.create = true, .connections = 1});
-    ASSERT_TRUE(core.ok()) << core.status();
-    fleet::Fleet f;
-    f.organizations.push_back(
-        {*OrgId::Parse("op"), "Op", {}, *Country::Parse("US"), {}, {}, true, false});
-    f.organizations.push_back(
-        {*OrgId::Parse("acme"), "Acme", {}, *Country::Parse("SG"), {}, {}, false, true});
-    f.sites.push_back(
-        {*SiteId::Parse("s1"), "S1", *Country::Parse("SG"), "Jurong", *OrgId::Parse("op")});
-    f.pods.push_back({*PodId::Parse("p1"), *SiteId::Parse("s1")});
-    f.nodes.push_back({*NodeId::Parse("n1"), *PodId::Parse("p1"), *SiteId::Parse("s1"),
-                       *ModelId::Parse("h100-sxm"), 8});
-    ASSERT_TRUE((*core)->ImportFleet(f).ok());
-    core_ = std::move(core).value();
-    auto leases = lease_store::OpenSqliteLeaseStore(path_, {.connections = 1});
-    ASSERT_TRUE(leases.ok()) << leases.status();
-    leases_ = std::move(leases).value();
-    auto backends = BackendStore::Open(path_);
-    ASSERT_TRUE(backends.ok()) << backends.status();
-    backends_ = std::move(backends).value();
-    slurm::SlurmSiteConfig config;
-    config.site = *SiteId::Parse("s1");
-    config.cluster = "sg1";
-    config.nodes = {{"n1", "sg1-n1"}};
-    ASSERT_TRUE(backends_->SaveSites({config}).ok());
-    auto dispatcher = Dispatcher::Create(*backends_, *leases_, env_, clock_);
-    ASSERT_TRUE(dispatcher.ok()) << dispatcher.status();
-    dispatcher_ = std::move(dispatcher).value();
-  }
-  void TearDown() override {
-    dispatcher_.reset();
-    backends_.reset();
-    leases_.reset();
-    core_.reset();
-    Remove();
-  }
-  void Remove() {
-    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
-  }
-
-  lease::Lease CreateLease(int gpus, int64_t from, int64_t to) {
-    lease::Lease l;
-    l.state = lease::State::kScheduled;
-    l.spec.tenant = *OrgId::Parse("acme");
-    l.spec.gpus = gpus;
-    l.spec.models = {*ModelId::Parse("h100-sxm")};
-    l.spec.duration = T(to) - T(from);
-    l.spec.earliest_start = T(from);
-    l.spec.latest_end = T(to);
-    lease::LeasePlacement p;
-    p.site = *SiteId::Parse("s1");
-    p.model = *ModelId::Parse("h100-sxm");
-    p.start = T(from);
-    p.end = T(to);
-    p.allocations.push_back({*NodeId::Parse("n1"), gpus});
-    l.placement = p;
-    l.created_at = l.updated_at = T(-100);
-    l.created_by = "test";
-    lease_store::LeaseWrite w;
-    w.lease = l;
-    w.create = true;
-    w.audit = {T(-100), "test", "lease.request", "{}"};
-    auto written = leases_->Apply(std::span<const lease_store::LeaseWrite>(&w, 1));
-    EXPECT_TRUE(written[0].ok()) << written[0].status();
-    return written[0]->lease;
-  }
-  lease::Lease Change(const lease::Lease& current, lease::State state) {
-    lease_store::LeaseWrite w;
-    w.lease = current;
-    w.lease.state = state;
-    w.expected_version = current.version;
-    w.audit = {T(-50), "test", "lease.change", "{}"};
-    auto written = leases_->Apply(std::span<const lease_store::LeaseWrite>(&w, 1));
-    EXPECT_TRUE(written[0].ok()) << written[0].status();
-    return written[0]->lease;
-  }
-  LeaseBackendState StateOf(const LeaseId& id) {
-    auto state = backends_->Get(id);
-    EXPECT_TRUE(state.ok() && state->has_value());
-    return state.ok() && *state ? **state : LeaseBackendState{};
-  }
-
-  std::string path_;
-  FakeEnv env_;
-  FakeClock clock_{T(0)};
-  std::unique_ptr<store::Store> core_;
-  std::unique_ptr<lease_store::LeaseStore> leases_;
-  std::unique_ptr<BackendStore> backends_;
-  std::unique_ptr<Dispatcher> dispatcher_;
-};
+using testing_fixture::DispatcherTest;
+using testing_fixture::Fail;
+using testing_fixture::Out;
+using testing_fixture::T;
 
 TEST_F(DispatcherTest, AppliesScheduledLeasesOnceAndReleasesEndedOnes) {
   lease::Lease l = CreateLease(4, 1, 3);

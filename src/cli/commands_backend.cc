@@ -39,14 +39,16 @@ struct BackendRuntime {
   std::unique_ptr<backend::Dispatcher> dispatcher;
 };
 
-Result<std::unique_ptr<BackendRuntime>> OpenBackend(const GlobalOptions& options) {
+Result<std::unique_ptr<BackendRuntime>> OpenBackend(const GlobalOptions& options,
+                                                    backend::DispatcherOptions dispatch = {}) {
   auto rt = std::make_unique<BackendRuntime>();
   STRAITS_ASSIGN_OR_RETURN(rt->store, OpenStore(options));
   STRAITS_ASSIGN_OR_RETURN(rt->leases,
                            lease_store::OpenSqliteLeaseStore(options.db_path, {.connections = 2}));
   STRAITS_ASSIGN_OR_RETURN(rt->backends, backend::BackendStore::Open(options.db_path));
   STRAITS_ASSIGN_OR_RETURN(
-      rt->dispatcher, backend::Dispatcher::Create(*rt->backends, *rt->leases, rt->env, rt->clock));
+      rt->dispatcher,
+      backend::Dispatcher::Create(*rt->backends, *rt->leases, rt->env, rt->clock, dispatch));
   return rt;
 }
 
@@ -138,8 +140,11 @@ Status RunLoop(const GlobalOptions& options, int every, int poll_every) {
   return Status::Ok();
 }
 
-Status Poll(const GlobalOptions& options, const std::string& since_text, bool as_json) {
-  STRAITS_ASSIGN_OR_RETURN(auto rt, OpenBackend(options));
+Status Poll(const GlobalOptions& options, const std::string& since_text, int grace, bool as_json) {
+  if (grace < 0) return InvalidArgument("must be 0 or more seconds", "--grace");
+  backend::DispatcherOptions dispatch;
+  dispatch.poll_grace = Duration::Seconds(grace);
+  STRAITS_ASSIGN_OR_RETURN(auto rt, OpenBackend(options, dispatch));
   Instant since = rt->clock.Now() - Duration::Days(7);
   if (!since_text.empty()) {
     Result<Instant> parsed = Instant::Parse(since_text);
@@ -150,11 +155,16 @@ Status Poll(const GlobalOptions& options, const std::string& since_text, bool as
   billing_store::BillingService service(*rt->store, *billing);
   STRAITS_ASSIGN_OR_RETURN(backend::UsageReport r, rt->dispatcher->PollUsage(since, &service));
   if (as_json) {
-    json::object out{{"samples", r.samples}, {"recorded", r.recorded}, {"refused", r.refused}};
+    json::object out{{"samples", r.samples},           {"recorded", r.recorded},
+                     {"refused", r.refused},           {"running", r.running},
+                     {"idle_records", r.idle_records}, {"idle_gpu_seconds", r.idle_gpu_seconds},
+                     {"idle_refused", r.idle_refused}};
     std::printf("%s\n", json::serialize(out).c_str());
   } else {
-    std::printf("%d usage samples, %d new recorded, %d refused by billing\n", r.samples, r.recorded,
-                r.refused);
+    std::printf("%d usage samples, %d new recorded, %d refused by billing, %d jobs running\n",
+                r.samples, r.recorded, r.refused, r.running);
+    std::printf("reserved, idle: %d new records, %lld GPU-seconds, %d refused by billing\n",
+                r.idle_records, static_cast<long long>(r.idle_gpu_seconds), r.idle_refused);
   }
   return Status::Ok();
 }
@@ -238,9 +248,14 @@ void RegisterBackendCommands(CLI::App& app, GlobalOptions& options, int& exit_co
   CLI::App* poll = group->add_subcommand(
       "poll", "Read finished jobs from sacct and record their GPU time as usage records");
   poll->add_option("--since", *since, "Jobs ended at or after (ISO 8601; default 7 days ago)");
+  auto grace = std::make_shared<int>(60);
+  poll->add_option("--grace", *grace,
+                   "Seconds before now up to which reserved-but-idle time is closed")
+      ->capture_default_str();
   poll->add_flag("--json", *poll_json, "Machine-readable JSON");
-  poll->callback(
-      [&options, report, since, poll_json] { report(Poll(options, *since, *poll_json)); });
+  poll->callback([&options, report, since, grace, poll_json] {
+    report(Poll(options, *since, *grace, *poll_json));
+  });
 
   auto site = std::make_shared<std::string>();
   auto fix = std::make_shared<bool>(false);

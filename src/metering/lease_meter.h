@@ -17,8 +17,8 @@
 // not metered: their GPUs did not run for the tenant. Neither are leases at
 // sites whose execution backend reports usage itself (Slurm: jobs' GPU time
 // from its accounting, `straits backend poll`): metering their allocations
-// too would bill the same GPUs twice, and reserved-but-idle time is priced by
-// the lease's terms, not by usage records.
+// too would bill the same GPUs twice; their reserved-but-idle time is billed
+// by the backend too, as records of series `reserved` (backend/reserved_time.h).
 //
 //   LeaseMeter meter(*lease_store, *billing_store, billing_service);
 //   STRAITS_ASSIGN_OR_RETURN(MeterRun run, meter.Run(clock.Now()));

@@ -266,6 +266,7 @@ TEST_F(SlurmCli, ALeaseBecomesAReservationAndItsJobsGpuTimeIsInvoiced) {
   // sacct catches up asynchronously: poll until both jobs' samples are recorded.
   json::object polled;
   int64_t recorded = 0;
+  int64_t idle = 0;  // reserved time closed by the polls (none unless an hour passed)
   ASSERT_TRUE(WaitUntil(
       [&] {
         RunResult r = Straits({"backend", "poll", "--json"});
@@ -274,6 +275,7 @@ TEST_F(SlurmCli, ALeaseBecomesAReservationAndItsJobsGpuTimeIsInvoiced) {
         polled = v.as_object();
         EXPECT_EQ(polled["refused"].as_int64(), 0) << polled;
         recorded += polled["recorded"].as_int64();
+        idle += polled["idle_gpu_seconds"].as_int64();
         return recorded >= 2;
       },
       30))
@@ -281,6 +283,24 @@ TEST_F(SlurmCli, ALeaseBecomesAReservationAndItsJobsGpuTimeIsInvoiced) {
   EXPECT_EQ(recorded, 2) << polled;
   RunResult again = Straits({"backend", "poll", "--json"});
   EXPECT_NE(again.out.find("\"recorded\":0"), std::string::npos) << again.out;
+  idle += Parse(again.out).as_object()["idle_gpu_seconds"].as_int64();
+
+  // Cancelled after its start, the lease held its GPUs until then: the time no
+  // job used is billed as reserved time once a poll has seen past it (no
+  // grace: the jobs are known).
+  Cancel(lease);
+  RunResult closing = Straits({"backend", "poll", "--grace", "0", "--json"});
+  ASSERT_EQ(closing.exit_code, 0) << closing.err;
+  json::object closed = Parse(closing.out).as_object();
+  EXPECT_EQ(closed["idle_refused"].as_int64(), 0) << closed;
+  idle += closed["idle_gpu_seconds"].as_int64();
+  RunResult shown_lease = Straits({"lease", "show", lease, "--json"});
+  const Instant ended = *Instant::Parse(Str(Parse(shown_lease.out), "updated_at"));
+  const int64_t reserved = 4 * (std::min(end, ended) - start).seconds();
+  EXPECT_GT(idle, 0);
+  EXPECT_EQ(gpu_seconds + idle, reserved) << closed;
+  RunResult closing_again = Straits({"backend", "poll", "--grace", "0", "--json"});
+  EXPECT_NE(closing_again.out.find("\"idle_records\":0"), std::string::npos) << closing_again.out;
 
   // The month is invoiced once it is over: rate it as of the next month's
   // first day, then read the invoice through the CLI.
@@ -306,13 +326,13 @@ TEST_F(SlurmCli, ALeaseBecomesAReservationAndItsJobsGpuTimeIsInvoiced) {
   for (const json::value& line : invoice.as_object().at("lines").as_array()) {
     if (Str(line, "lease") == lease) invoiced = line.as_object().at("gpu_seconds").as_int64();
   }
-  EXPECT_EQ(invoiced, gpu_seconds) << invoices.out;  // the sum of both jobs
+  // Both jobs and the reserved-but-idle rest: the lease's GPUs × its time.
+  EXPECT_EQ(invoiced, reserved) << invoices.out;
   RunResult shown = Straits({"invoices", "show", Str(invoice, "id")});
   EXPECT_EQ(shown.exit_code, 0) << shown.err;
   EXPECT_NE(shown.out.find(lease), std::string::npos) << shown.out;
 
   // Cancelled: released, the reservation is gone.
-  Cancel(lease);
   EXPECT_EQ(Apply()["released"].as_int64(), 1);
   EXPECT_EQ(Str(BackendStatus(lease), "backend"), "released");
   EXPECT_FALSE(Reservation("sg1", lease).has_value());

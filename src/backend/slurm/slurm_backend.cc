@@ -18,6 +18,14 @@ bool IsFinal(std::string_view state) {
   return std::find(std::begin(kFinal), std::end(kFinal), head) != std::end(kFinal);
 }
 
+// Holding its GPUs but not finished: counted as busy by the reserved-time
+// computation, billed as usage once it is final.
+bool IsRunning(std::string_view state) {
+  static constexpr std::string_view kRunning[] = {"RUNNING", "COMPLETING", "SUSPENDED", "STOPPED"};
+  std::string_view head = state.substr(0, state.find(' '));
+  return std::find(std::begin(kRunning), std::end(kRunning), head) != std::end(kRunning);
+}
+
 std::string Lower(std::string text) {
   for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return text;
@@ -335,13 +343,15 @@ Result<std::vector<UsageSample>> SlurmBackend::PollUsage(std::span<const LeaseId
            "--starttime=" + FormatSlurmTime(since),
            "--format=JobID,Account,State,Start,End,NodeList,AllocTRES"}));
   for (const std::vector<std::string>& row : ParseParsable(accounted.out)) {
-    if (row.size() < 7 || !IsFinal(row[2])) continue;
+    if (row.size() < 7) continue;
+    const bool running = IsRunning(row[2]);
+    if (!running && !IsFinal(row[2])) continue;
     auto lease = lease_by_account.find(row[1]);
     std::optional<Instant> start = ParseSlurmTime(row[3]);
-    std::optional<Instant> end = ParseSlurmTime(row[4]);
+    std::optional<Instant> end = running ? start : ParseSlurmTime(row[4]);
     int64_t gpus = TresCount(row[6], "gres/gpu");
-    if (lease == lease_by_account.end() || !start || !end || *end <= *start || gpus <= 0) continue;
-    if (*end < since) continue;
+    if (lease == lease_by_account.end() || !start || !end || gpus <= 0) continue;
+    if (!running && (*end <= *start || *end < since)) continue;
     Result<std::vector<std::string>> nodes = ExpandSlurmHostList(row[5]);
     if (!nodes.ok() || nodes->empty()) continue;
     // AllocTRES is the job's total; Slurm places GPUs evenly per node for the
@@ -362,6 +372,8 @@ Result<std::vector<UsageSample>> SlurmBackend::PollUsage(std::span<const LeaseId
       sample.start = *start;
       sample.end = *end;
       sample.gpu_seconds = node_gpus * seconds;
+      sample.running = running;
+      sample.gpus = node_gpus;
       samples.push_back(std::move(sample));
     }
   }

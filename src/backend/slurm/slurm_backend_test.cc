@@ -183,7 +183,7 @@ TEST(SlurmBackend, CancelRefusesJobsOfOtherAccounts) {
   EXPECT_EQ(env.commands().back(), "scancel 43");
 }
 
-TEST(SlurmBackend, PollUsageSplitsGpusPerNodeAndSkipsUnfinishedJobs) {
+TEST(SlurmBackend, PollUsageSplitsGpusPerNodeAndMarksRunningJobs) {
   FakeEnv env;
   env.Respond(
       "sacct -n -P -X --allusers --accounts=lease-000007 --starttime=2026-11-29T00:00:00 "
@@ -198,7 +198,7 @@ TEST(SlurmBackend, PollUsageSplitsGpusPerNodeAndSkipsUnfinishedJobs) {
   Result<std::vector<UsageSample>> samples =
       backend.PollUsage(leases, *Instant::Parse("2026-11-29T00:00:00Z"));
   ASSERT_TRUE(samples.ok()) << samples.status();
-  ASSERT_EQ(samples->size(), 3u);
+  ASSERT_EQ(samples->size(), 4u);
   EXPECT_EQ((*samples)[0].key, "sg1:5:alloc:sg1-n1");
   EXPECT_EQ((*samples)[0].series, "sg1:5:alloc");
   EXPECT_EQ((*samples)[1].series, "sg1:5:alloc");
@@ -206,8 +206,16 @@ TEST(SlurmBackend, PollUsageSplitsGpusPerNodeAndSkipsUnfinishedJobs) {
   EXPECT_EQ((*samples)[0].gpu_seconds, 2 * 600);
   EXPECT_EQ((*samples)[1].node.str(), "sgj1-h100-002");
   EXPECT_EQ((*samples)[1].gpu_seconds, 1 * 600);
-  EXPECT_EQ((*samples)[2].key, "sg1:7:alloc:sg1-n2");
-  EXPECT_EQ((*samples)[2].gpu_seconds, 30);
+  EXPECT_FALSE((*samples)[0].running);
+  // A running job: its start and GPUs, no usage yet.
+  EXPECT_TRUE((*samples)[2].running);
+  EXPECT_EQ((*samples)[2].key, "sg1:6:alloc:sg1-n1");
+  EXPECT_EQ((*samples)[2].start, *Instant::Parse("2026-11-29T12:00:00Z"));
+  EXPECT_EQ((*samples)[2].gpus, 1);
+  EXPECT_EQ((*samples)[2].gpu_seconds, 0);
+  EXPECT_EQ((*samples)[3].key, "sg1:7:alloc:sg1-n2");
+  EXPECT_EQ((*samples)[3].gpu_seconds, 30);
+  EXPECT_FALSE((*samples)[3].running);
 }
 
 TEST(SlurmBackend, ReconcileFindsMissingMismatchedAndExtra) {
