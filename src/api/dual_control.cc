@@ -17,6 +17,14 @@ bool AwaitsReview(const lease::Lease& lease) {
          lease.state == lease::State::kComplianceHold;
 }
 
+json::object PendingJson(const auth::PendingApproval& p) {
+  return json::object{{"approved_by", p.user},
+                      {"at", p.at.ToString()},
+                      {"reason", p.reason},
+                      {"license", p.license},
+                      {"needs", "confirmation by a second compliance user"}};
+}
+
 Result<Response> Gate(const Handler& approve, Context& ctx) {
   if (!ctx.services.leases) return approve(ctx);
   Result<LeaseId> id = LeaseId::Parse(ctx.params.at("id"));
@@ -49,11 +57,8 @@ Result<Response> Gate(const Handler& approve, Context& ctx) {
     STRAITS_RETURN_IF_ERROR(accounts->AddPendingApproval(
         {subject, ctx.identity.name, reason, license.value_or(""), now}));
     json::object out = lease::LeaseToJson(*lease);
-    out["pending_approval"] = json::object{{"approved_by", ctx.identity.name},
-                                           {"at", now.ToString()},
-                                           {"reason", reason},
-                                           {"license", *license},
-                                           {"needs", "confirmation by a second compliance user"}};
+    out["pending_approval"] =
+        PendingJson({subject, ctx.identity.name, reason, license.value_or(""), now});
     return JsonResponse(out, 202);
   }
   if (pending->user == ctx.identity.name) {
@@ -78,6 +83,19 @@ Result<Response> Gate(const Handler& approve, Context& ctx) {
 }
 
 }  // namespace
+
+Result<json::value> PendingApprovalJson(const Context& ctx, const lease::Lease& lease) {
+  if (ctx.services.db_path.empty() || lease.verdict != policy::Verdict::kLicenseRequired ||
+      !AwaitsReview(lease)) {
+    return json::value(nullptr);
+  }
+  STRAITS_ASSIGN_OR_RETURN(auth::AccountStore * accounts,
+                           auth::SharedAccountStore(ctx.services.db_path));
+  STRAITS_ASSIGN_OR_RETURN(std::optional<auth::PendingApproval> pending,
+                           accounts->FindPendingApproval("lease:" + lease.id.str()));
+  if (!pending) return json::value(nullptr);
+  return json::value(PendingJson(*pending));
+}
 
 Handler WithDualControl(Handler approve) {
   return [approve = std::move(approve)](Context& ctx) { return Gate(approve, ctx); };

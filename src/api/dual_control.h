@@ -14,10 +14,18 @@
 // first approvals racing for one lease leave one pending (the other gets 409).
 #pragma once
 
+#include <boost/json.hpp>
+
 #include "api/router.h"
+#include "lease/lease.h"
 
 namespace straits::api {
 
 Handler WithDualControl(Handler approve);
+
+// The first approval a license_required lease awaiting review holds, as
+// {"approved_by", "at", "reason", "license", "needs"}; null when there is none
+// (or the server has no database), so the second officer sees whom they confirm.
+Result<boost::json::value> PendingApprovalJson(const Context& ctx, const lease::Lease& lease);
 
 }  // namespace straits::api

@@ -123,6 +123,7 @@ Result<Response> GetLease(Context& ctx) {
   json::array list;
   for (const lease_store::DecisionRecord& d : decisions) list.push_back(DecisionJson(d));
   out["decisions"] = std::move(list);
+  STRAITS_ASSIGN_OR_RETURN(out["pending_approval"], PendingApprovalJson(ctx, lease));
   return JsonResponse(out);
 }
 
@@ -374,7 +375,12 @@ RouteFamily LeasesRoutes() {
       "input": {"type": "object", "description": "The facts the decision was made from."}}},
     "LeaseDetail": {"allOf": [{"$ref": "#/components/schemas/Lease"}, {"type": "object",
       "properties": {"decisions": {"type": "array",
-        "items": {"$ref": "#/components/schemas/LeaseDecision"}}}}]},
+        "items": {"$ref": "#/components/schemas/LeaseDecision"}},
+        "pending_approval": {"type": ["object", "null"],
+          "description": "A license_required lease's first approval, awaiting a second compliance user.",
+          "properties": {"approved_by": {"type": "string"}, "at": {"type": "string"},
+            "reason": {"type": "string"}, "license": {"type": "string"},
+            "needs": {"type": "string"}}}}}]},
     "LeasePage": {"type": "object", "properties": {
       "items": {"type": "array", "items": {"$ref": "#/components/schemas/Lease"}},
       "next_cursor": {"type": ["string", "null"]}}},

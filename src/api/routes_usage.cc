@@ -116,7 +116,7 @@ RouteFamily UsageRoutes() {
           "day": {"type": "string", "format": "date"}, "gpu_seconds": {"type": "integer"}}}},
         "by_node": {"type": "array", "items": {"type": "object", "properties": {
           "node": {"type": "string"}, "gpu_seconds": {"type": "integer"}}}},
-        "by_series": {"type": "array", "description": "Per job and step (Slurm); empty for whole-node usage.",
+        "by_series": {"type": "array", "description": "Per series: a Slurm job and step, or `reserved` for reserved time no job used; empty for whole-node usage.",
           "items": {"type": "object", "properties": {
           "series": {"type": "string"}, "gpu_seconds": {"type": "integer"}}}}}}
   })json"};

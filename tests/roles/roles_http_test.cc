@@ -454,6 +454,13 @@ TEST_F(RolesTest, ALicenseRequiredLeaseNeedsTwoComplianceOfficers) {
   HttpReply again =
       Post(approve, tokens_["compliance"], R"({"reason": "again", "license": "EX-2026-0042"})");
   EXPECT_EQ(again.status, 409) << again.body;
+  // The second officer sees whose approval they would confirm.
+  HttpReply held =
+      Get("/v1/leases/" + std::string(lease.at("id").as_string()), tokens_["compliance-2"]);
+  ASSERT_EQ(held.status, 200) << held.body;
+  const boost::json::value held_body = Json(held);
+  EXPECT_EQ(held_body.at("pending_approval").at("approved_by").as_string(), "compliance-user");
+  EXPECT_EQ(held_body.at("pending_approval").at("license").as_string(), "EX-2026-0042");
 
   HttpReply second = Post(approve, tokens_["compliance-2"], R"({"reason": "confirmed"})");
   ASSERT_EQ(second.status, 200) << second.body;
@@ -463,6 +470,10 @@ TEST_F(RolesTest, ALicenseRequiredLeaseNeedsTwoComplianceOfficers) {
   const std::string reason(approved.at("reason").as_string());
   EXPECT_NE(reason.find("approved by compliance-user"), std::string::npos) << reason;
   EXPECT_NE(reason.find("confirmed by compliance-2"), std::string::npos) << reason;
+  EXPECT_TRUE(
+      Json(Get("/v1/leases/" + std::string(lease.at("id").as_string()), tokens_["compliance"]))
+          .at("pending_approval")
+          .is_null());
 
   HttpReply audit = Get("/v1/audit", tokens_["auditor"]);
   ASSERT_EQ(audit.status, 200) << audit.body;

@@ -252,6 +252,8 @@ await step('a license_required lease is approved by two compliance officers', as
   await page.goto(`${base}/#/compliance`);
   const second = page.locator(`li[data-lease="${id}"]`);
   await second.waitFor();
+  // The second officer sees whose approval they confirm.
+  await second.getByTestId('pending-approval').getByText('Approved by carla').waitFor();
   await second.getByLabel('Reason').fill('Confirmed: licence on file');
   await second.getByLabel('License or permit').fill('EX-2026-0042');
   await second.getByRole('button', { name: 'Approve' }).click();

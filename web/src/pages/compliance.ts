@@ -76,14 +76,33 @@ async function reviewQueue(): Promise<Node> {
   return box;
 }
 
-// The list of leases carries no decisions: a pending lease's rules come from
-// its detail; a hold carries its decision.
+interface PendingApproval {
+  approved_by: string;
+  at: string;
+  reason: string;
+  license: string;
+}
+
+// The list of leases carries no decisions: a pending lease's rules, and the
+// first approval it may hold, come from its detail; a hold carries its decision.
 function rulesOfItem(lease: Lease & { decision?: unknown }): HTMLElement {
   const own = firedRules(lease);
   if (own.length || lease.decision) return rulesList(own);
   const box = h('div', {}, h('p', { class: 'state loading' }, 'Loading the rules that fired'));
-  get<Lease & { decisions?: unknown[] }>(`/v1/leases/${encodeURIComponent(lease.id)}`)
-    .then((detail) => box.replaceChildren(rulesList(firedRules(detail))))
+  get<Lease & { decisions?: unknown[]; pending_approval?: PendingApproval | null }>(`/v1/leases/${encodeURIComponent(lease.id)}`)
+    .then((detail) => {
+      const first = detail.pending_approval;
+      box.replaceChildren(
+        rulesList(firedRules(detail)),
+        first
+          ? h(
+              'p',
+              { class: 'pending', 'data-testid': 'pending-approval' },
+              `Approved by ${first.approved_by} at ${formatInstant(first.at)} (licence ${first.license}: ${first.reason}); waiting for a second compliance officer to confirm.`,
+            )
+          : '',
+      );
+    })
     .catch((error) => box.replaceChildren(errorBox(error)));
   return box;
 }

@@ -61,7 +61,7 @@ export async function usagePanel(leaseId: string): Promise<Node | null> {
   if (u.by_series.length) {
     box.append(
       table('Per job', [
-        { title: 'Job and step', value: (j: LeaseUsage['by_series'][number]) => j.series },
+        { title: 'Job and step (reserved: time no job used)', value: (j: LeaseUsage['by_series'][number]) => j.series },
         { title: 'GPU-hours', value: (j) => hours(j.gpu_seconds), numeric: true },
       ], u.by_series, { csvName: `${u.lease}-usage-by-job.csv` }),
     );
