@@ -312,16 +312,29 @@ Status ShowPolicy(const GlobalOptions& options, const std::string& id,
   return Status::Ok();
 }
 
-Status ValidatePolicies(const GlobalOptions& options, const std::vector<std::string>& files) {
-  STRAITS_ASSIGN_OR_RETURN(policy::Engine engine, policy::LoadEngine(options.db_path));
+// The contents of `files`, in order (not_found naming a missing one).
+Result<std::vector<std::string>> ReadFiles(const std::vector<std::string>& files) {
   std::vector<std::string> texts;
   texts.reserve(files.size());
   for (const std::string& file : files) {
     STRAITS_ASSIGN_OR_RETURN(std::string text, ReadFile(file));
     texts.push_back(std::move(text));
   }
+  return texts;
+}
+
+// Pack sources naming each file; they view `texts`, which must outlive them.
+std::vector<policy::PackSource> SourcesOf(const std::vector<std::string>& files,
+                                          const std::vector<std::string>& texts) {
   std::vector<policy::PackSource> sources;
   for (size_t i = 0; i < files.size(); ++i) sources.push_back({files[i], texts[i]});
+  return sources;
+}
+
+Status ValidatePolicies(const GlobalOptions& options, const std::vector<std::string>& files) {
+  STRAITS_ASSIGN_OR_RETURN(policy::Engine engine, policy::LoadEngine(options.db_path));
+  STRAITS_ASSIGN_OR_RETURN(std::vector<std::string> texts, ReadFiles(files));
+  const std::vector<policy::PackSource> sources = SourcesOf(files, texts);
   Result<std::vector<policy::Pack>> packs = policy::LoadPacks(sources, engine.packs());
   if (!packs.ok()) {
     // A malformed pack is bad input: exit 2 with file:line:col.
@@ -338,14 +351,8 @@ Status ValidatePolicies(const GlobalOptions& options, const std::vector<std::str
 // Stores operator packs in the database (policy/pack_store.h).
 Status ImportPolicies(const GlobalOptions& options, const std::vector<std::string>& files,
                       bool json) {
-  std::vector<std::string> texts;
-  texts.reserve(files.size());
-  for (const std::string& file : files) {
-    STRAITS_ASSIGN_OR_RETURN(std::string text, ReadFile(file));
-    texts.push_back(std::move(text));
-  }
-  std::vector<policy::PackSource> sources;
-  for (size_t i = 0; i < files.size(); ++i) sources.push_back({files[i], texts[i]});
+  STRAITS_ASSIGN_OR_RETURN(std::vector<std::string> texts, ReadFiles(files));
+  const std::vector<policy::PackSource> sources = SourcesOf(files, texts);
   STRAITS_ASSIGN_OR_RETURN(auto core, OpenStore(options));  // not_found names `straits init`
   core.reset();
   STRAITS_ASSIGN_OR_RETURN(std::unique_ptr<policy::PackStore> store,

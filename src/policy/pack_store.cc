@@ -58,12 +58,11 @@ Result<Engine> EngineOf(std::vector<Pack> shipped, const std::vector<StoredPack>
   return Engine::Create(std::move(shipped), *catalog);
 }
 
-Status WritePack(ConnectionPool& pool, const StoredPack& p) {
-  auto conn = pool.Acquire();
+Status WritePack(store::sqlite::Connection& conn, const StoredPack& p) {
   STRAITS_ASSIGN_OR_RETURN(
       Statement upsert,
-      conn->Prepare("INSERT OR REPLACE INTO compliance_packs(id, source_name, text, hash, "
-                    "imported_by, imported_at) VALUES(?,?,?,?,?,?)"));
+      conn.Prepare("INSERT OR REPLACE INTO compliance_packs(id, source_name, text, hash, "
+                   "imported_by, imported_at) VALUES(?,?,?,?,?,?)"));
   upsert.Bind(1, p.id)
       .Bind(2, p.source_name)
       .Bind(3, p.text)
@@ -139,19 +138,7 @@ class SqlitePackStore final : public PackStore {
     {
       auto conn = pool_->Acquire();
       STRAITS_ASSIGN_OR_RETURN(auto tx, Transaction::Begin(*conn));
-      for (const StoredPack& p : changed) {
-        STRAITS_ASSIGN_OR_RETURN(
-            Statement upsert,
-            conn->Prepare("INSERT OR REPLACE INTO compliance_packs(id, source_name, text, hash, "
-                          "imported_by, imported_at) VALUES(?,?,?,?,?,?)"));
-        upsert.Bind(1, p.id)
-            .Bind(2, p.source_name)
-            .Bind(3, p.text)
-            .Bind(4, p.hash)
-            .Bind(5, p.imported_by)
-            .Bind(6, p.imported_at.unix_seconds());
-        STRAITS_RETURN_IF_ERROR(upsert.Run());
-      }
+      for (const StoredPack& p : changed) STRAITS_RETURN_IF_ERROR(WritePack(*conn, p));
       STRAITS_RETURN_IF_ERROR(tx->Commit());
     }
     for (const ImportedPack& r : result) {
@@ -190,7 +177,8 @@ class SqlitePackStore final : public PackStore {
       for (const StoredPack& s : stored) {
         if (s.id == p.id) before = &s;
       }
-      (void)(before ? WritePack(*pool_, *before) : DeletePack(*pool_, p.id));
+      auto conn = pool_->Acquire();
+      (void)(before ? WritePack(*conn, *before) : DeletePack(*pool_, p.id));
     }
   }
 

@@ -133,6 +133,18 @@ async function step(name, body) {
   }
 }
 
+// A second browser session, signed in with a password as `user`.
+async function signIn(user) {
+  const ctx = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+  const p = await ctx.newPage();
+  p.setDefaultTimeout(15_000);
+  await p.goto(`${base}/`);
+  await p.locator('input[name=user]').fill(user);
+  await p.locator('input[name=password]').fill(password);
+  await p.getByRole('button', { name: 'Sign in' }).click();
+  return { ctx, p };
+}
+
 await step('sign in with an API token, by keyboard', async () => {
   await page.goto(`${base}/`);
   await page.locator('input[name=token]').fill(token);
@@ -226,14 +238,8 @@ await step('a license_required lease is approved by two compliance officers', as
   await result.locator('.rules li').first().waitFor();
   const requested = await result.textContent();
   if (!/Pending review/.test(requested) || !/very-large-training-license/.test(requested)) throw new Error(`expected a license_required lease pending review, got: ${requested}`);
-  const ctx = await browser.newContext({ viewport: { width: 1366, height: 900 } });
-  const p = await ctx.newPage();
-  p.setDefaultTimeout(15_000);
+  const { ctx, p } = await signIn(users.compliance[0]);
   try {
-    await p.goto(`${base}/`);
-    await p.locator('input[name=user]').fill(users.compliance[0]);
-    await p.locator('input[name=password]').fill(password);
-    await p.getByRole('button', { name: 'Sign in' }).click();
     await p.getByRole('link', { name: 'Compliance', exact: true }).click();
     const first = p.locator(`li[data-lease="${id}"]`);
     await first.waitFor();
@@ -355,14 +361,8 @@ for (const [role, [user]] of Object.entries(users)) {
 // Clearing a screening match takes two compliance officers: carla proposes
 // (held, not applied), the admin confirms; then the match leaves the queue.
 await step('a screening match is cleared under dual control', async () => {
-  const ctx = await browser.newContext({ viewport: { width: 1366, height: 900 } });
-  const p = await ctx.newPage();
-  p.setDefaultTimeout(15_000);
+  const { ctx, p } = await signIn(users.compliance[0]);
   try {
-    await p.goto(`${base}/`);
-    await p.locator('input[name=user]').fill(users.compliance[0]);
-    await p.locator('input[name=password]').fill(password);
-    await p.getByRole('button', { name: 'Sign in' }).click();
     await p.getByRole('link', { name: 'Compliance', exact: true }).click();
     const first = p.locator('li[data-party="zhipu-namesake-sg"]');
     await first.waitFor();
