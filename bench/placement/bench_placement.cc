@@ -11,7 +11,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
+#include <string>
 
 #include "placement/engine.h"
 #include "scale_fleet.h"
@@ -80,6 +82,11 @@ void BM_Decide(benchmark::State& state, const char* profile, int32_t only_gpus) 
   size_t i = 0;
   int64_t placed = 0;
   const DecideOptions options{.now = {}, .explain = false, .reasons = false};
+  // STRAITS_BENCH_DECISIONS=FILE writes one CSV line per decision, to see
+  // which requests make the tail.
+  const char* dump_path = std::getenv("STRAITS_BENCH_DECISIONS");
+  FILE* dump = dump_path != nullptr ? std::fopen(dump_path, "w") : nullptr;
+  if (dump != nullptr) std::fprintf(dump, "gpus,scope,duration_h,slack_h,placed,cpu_us\n");
   for (auto _ : state) {
     const double c0 = ThreadCpuMicros();
     const auto t0 = std::chrono::steady_clock::now();
@@ -88,9 +95,19 @@ void BM_Decide(benchmark::State& state, const char* profile, int32_t only_gpus) 
     cpu_latencies.push_back(ThreadCpuMicros() - c0);
     latencies.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
     placed += d.placed() ? 1 : 0;
+    if (dump != nullptr) {
+      const Request& r = requests[i];
+      std::fprintf(
+          dump, "%d,%s,%.1f,%.1f,%d,%.1f\n", static_cast<int>(r.gpus),
+          std::string(ScopeName(r.scope)).c_str(),
+          static_cast<double>(compiled[i].duration) / 3600.0,
+          static_cast<double>(compiled[i].latest_start - compiled[i].earliest_start) / 3600.0,
+          d.placed() ? 1 : 0, cpu_latencies.back());
+    }
     benchmark::DoNotOptimize(d);
     i = (i + 1) % compiled.size();
   }
+  if (dump != nullptr) std::fclose(dump);
   double total = 0, cpu_total = 0;
   for (double l : latencies) total += l;
   for (double l : cpu_latencies) cpu_total += l;

@@ -12,6 +12,9 @@ std::string NodeField(size_t i) { return "allocations[" + std::to_string(i) + "]
 // Up to this many nodes, the sweep finds its next event by a linear scan.
 constexpr size_t kLinearSweepNodes = 64;
 
+// Block bounds are computed for this many start buckets at a time.
+constexpr int64_t kBlockChunk = 256;
+
 }  // namespace
 
 Calendar::Calendar(std::vector<int32_t> node_gpus)
@@ -331,15 +334,21 @@ Calendar::Probe Calendar::ProbeStart(std::span<const CellIndex> cells,
   int64_t most = 0;
   for (size_t k = 0; k < count; ++k) most += scratch.hi_[k];
   if (most < gpus) return Probe::kBucketImpossible;
-  // Exact: the table where it is exact, the change points elsewhere.
+  // Exact: the table where it is exact, the change points elsewhere. `most`
+  // stays an upper bound on the total as nodes are measured, so a start that
+  // is short is known to be as soon as it drops below `gpus`.
   int64_t total = 0;
   if (free_out != nullptr) free_out->resize(count);
   for (size_t k = 0; k < count; ++k) {
     if (scratch.lo_[k] != scratch.hi_[k]) PrefetchSegment(nodes[k], s);
   }
   for (size_t k = 0; k < count; ++k) {
-    const int32_t free =
-        scratch.lo_[k] == scratch.hi_[k] ? scratch.lo_[k] : FreeGpus(nodes[k], s, s + duration);
+    int32_t free = scratch.lo_[k];
+    if (scratch.lo_[k] != scratch.hi_[k]) {
+      free = FreeGpus(nodes[k], s, s + duration);
+      most -= scratch.hi_[k] - free;
+      if (most < gpus) return Probe::kInfeasible;
+    }
     total += free;
     if (free_out != nullptr) (*free_out)[k] = free;
   }
@@ -369,12 +378,11 @@ std::optional<Seconds> Calendar::EarliestStartInGroup(CapacityIndex::Level level
   auto block_stretches = [&](Seconds from, Seconds to,
                              const auto& search) -> std::optional<Seconds> {
     if (!layout_ok) return search(from, to);
-    constexpr int64_t kChunk = 256;
     const int64_t last = index_.BucketOf(to);
     for (int64_t p = index_.BucketOf(from); p <= last;) {
-      const int64_t count = std::min(kChunk, last - p + 1);
+      const int64_t count = std::min(kBlockChunk, last - p + 1);
       windows_.BlockBounds(cells, duration, from, p, count, scratch.block_most_,
-                           scratch.block_deque_);
+                           scratch.block_deque_, scratch.block_ranges_);
       for (int64_t i = 0; i < count; ++i) {
         if (scratch.block_most_[static_cast<size_t>(i)] < gpus) continue;
         int64_t j = i;
@@ -467,6 +475,70 @@ std::optional<Seconds> Calendar::EarliestStartInGroup(CapacityIndex::Level level
     std::optional<Seconds> s = block_stretches(run->first, run->second, search_buckets);
     if (s) return s;
     from = run->second + 1;
+  }
+  return std::nullopt;
+}
+
+std::optional<Seconds> Calendar::FirstPossibleInGroup(CapacityIndex::Level level, int32_t group,
+                                                      std::span<const NodeIndex> nodes,
+                                                      int32_t gpus, Seconds duration,
+                                                      Seconds earliest, Seconds latest_start,
+                                                      BoundPrecision precision,
+                                                      SearchScratch& scratch) const {
+  const CellIndex one_cell[] = {group};
+  std::span<const CellIndex> cells;
+  if (windows_.enabled()) {
+    cells = level == CapacityIndex::Level::kCell ? std::span<const CellIndex>(one_cell)
+                                                 : index_.GroupCells(group);
+  }
+  const bool layout_ok = WindowLayoutMatches(cells, nodes);
+  // The first start of [from, to] whose bucket's start bound reaches `gpus`.
+  auto first_by_buckets = [&](Seconds from, Seconds to) -> std::optional<Seconds> {
+    const int64_t last = index_.BucketOf(to);
+    const int64_t chunk = std::max<int64_t>(windows_.WindowBuckets(duration), 32);
+    for (int64_t p = index_.BucketOf(from); p <= last;) {
+      const int64_t count = std::min(chunk, last - p + 1);
+      windows_.StartBounds(cells, duration, from, p, count, scratch.least_, scratch.most_,
+                           scratch.window_rows_, scratch.window_work_);
+      for (int64_t i = 0; i < count; ++i) {
+        if (scratch.most_[static_cast<size_t>(i)] >= gpus) {
+          return std::max(index_.BucketStart(p + i), from);
+        }
+      }
+      p += count;
+    }
+    return std::nullopt;
+  };
+  // The same over the stretches the block bounds leave, chunk by chunk.
+  auto first_by_blocks = [&](Seconds from, Seconds to) -> std::optional<Seconds> {
+    const int64_t last = index_.BucketOf(to);
+    for (int64_t p = index_.BucketOf(from); p <= last;) {
+      const int64_t count = std::min(kBlockChunk, last - p + 1);
+      windows_.BlockBounds(cells, duration, from, p, count, scratch.block_most_,
+                           scratch.block_deque_, scratch.block_ranges_);
+      for (int64_t i = 0; i < count; ++i) {
+        if (scratch.block_most_[static_cast<size_t>(i)] < gpus) continue;
+        int64_t j = i;
+        while (j + 1 < count && scratch.block_most_[static_cast<size_t>(j + 1)] >= gpus) ++j;
+        if (precision == BoundPrecision::kBlocks) return std::max(index_.BucketStart(p + i), from);
+        std::optional<Seconds> s =
+            first_by_buckets(std::max(index_.BucketStart(p + i), from),
+                             std::min(to, index_.BucketStart(p + j + 1) - 1));
+        if (s) return s;
+        i = j;
+      }
+      p += count;
+    }
+    return std::nullopt;
+  };
+  Seconds from = earliest;
+  while (from <= latest_start) {
+    std::optional<std::pair<Seconds, Seconds>> coarse =
+        index_.NextPossible(level, group, gpus, duration, from, latest_start);
+    if (!coarse) return std::nullopt;
+    if (!layout_ok) return coarse->first;
+    if (std::optional<Seconds> s = first_by_blocks(coarse->first, coarse->second)) return s;
+    from = coarse->second + 1;
   }
   return std::nullopt;
 }

@@ -126,6 +126,7 @@ class SearchScratch {
   std::vector<uint8_t> window_work_;
   std::vector<int32_t> block_most_;
   std::vector<int64_t> block_deque_;
+  std::vector<std::pair<int64_t, int64_t>> block_ranges_;
 };
 
 class Calendar {
@@ -200,6 +201,20 @@ class Calendar {
                                               Seconds duration, Seconds earliest,
                                               Seconds latest_start, SearchScratch& scratch,
                                               std::vector<int32_t>* free_out = nullptr) const;
+
+  // A lower bound on what EarliestStartInGroup returns, from the bounds alone
+  // (the capacity index, then the window table's block bounds and, at kBuckets,
+  // its per-bucket bounds), without touching change points: no start in
+  // [earliest, result) is feasible; nullopt when the bounds rule out every
+  // start up to latest_start. Costs a scan of the group's bound rows (kBlocks
+  // about a tenth of kBuckets), so an engine can order groups by it and search
+  // only those that could start early enough to matter.
+  enum class BoundPrecision { kBlocks, kBuckets };
+  std::optional<Seconds> FirstPossibleInGroup(CapacityIndex::Level level, int32_t group,
+                                              std::span<const NodeIndex> nodes, int32_t gpus,
+                                              Seconds duration, Seconds earliest,
+                                              Seconds latest_start, BoundPrecision precision,
+                                              SearchScratch& scratch) const;
 
   const CapacityIndex& index() const { return index_; }
   const CellWindowTable& windows() const { return windows_; }

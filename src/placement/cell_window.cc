@@ -150,24 +150,30 @@ void CellWindowTable::UpdateBlocks(NodeIndex node, int64_t first, int64_t last) 
 
 void CellWindowTable::BlockBounds(std::span<const CellIndex> cells, Seconds duration,
                                   Seconds earliest, int64_t first, int64_t count,
-                                  std::vector<int32_t>& most, std::vector<int64_t>& deque) const {
+                                  std::vector<int32_t>& most, std::vector<int64_t>& deque,
+                                  std::vector<std::pair<int64_t, int64_t>>& ranges) const {
   most.assign(static_cast<size_t>(count), 0);
+  if (count <= 0) return;
   // For start bucket p, the blocks every start in it covers completely: from
   // the first block starting after p to the last one ending by s + duration.
   // Both ends only move forward with p, so each cell keeps a sliding minimum
   // of its block sums in a monotone deque: O(count + blocks) per cell.
-  auto range = [&](int64_t i) {
+  // The ranges are the same for every cell: work them out once (each takes
+  // three divisions).
+  ranges.resize(static_cast<size_t>(count));
+  for (int64_t i = 0; i < count; ++i) {
     const int64_t p = first + i;
     const Seconds s = std::max(static_cast<Seconds>(p) * bucket_width_, earliest);
-    return std::make_pair(-BlockOf(-(p + 1)), BlockOf(FloorDiv(s + duration, bucket_width_)) - 1);
-  };
+    ranges[static_cast<size_t>(i)] = {-BlockOf(-(p + 1)),
+                                      BlockOf(FloorDiv(s + duration, bucket_width_)) - 1};
+  }
   for (CellIndex c : cells) {
     const auto ci = static_cast<size_t>(c);
     deque.clear();
     size_t head = 0;
-    int64_t pushed = range(0).first - 1;  // blocks up to here are in the deque
+    int64_t pushed = ranges[0].first - 1;  // blocks up to here are in the deque
     for (int64_t i = 0; i < count; ++i) {
-      const auto [lo, hi] = range(i);
+      const auto [lo, hi] = ranges[static_cast<size_t>(i)];
       if (lo > hi) {
         most[static_cast<size_t>(i)] += cell_capacity_[ci];
         continue;

@@ -40,6 +40,7 @@
 #include <cstdint>
 #include <limits>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "placement/topology.h"
@@ -89,10 +90,11 @@ class CellWindowTable {
   // no more from the cell than that sum, so for start bucket first + i
   //   most[i] >= the free total at every start in the bucket (as StartBounds)
   // and is the cells' capacity where the windows cover no whole block.
-  // `deque` is scratch.
+  // `deque` and `ranges` are scratch.
   void BlockBounds(std::span<const CellIndex> cells, Seconds duration, Seconds earliest,
                    int64_t first, int64_t count, std::vector<int32_t>& most,
-                   std::vector<int64_t>& deque) const;
+                   std::vector<int64_t>& deque,
+                   std::vector<std::pair<int64_t, int64_t>>& ranges) const;
   static constexpr int64_t kBlock = 4;
 
   // The stored value of one node in one bucket (tests).

@@ -141,6 +141,7 @@ TEST(CellWindowTable, WindowAndStartBoundsBracketTheExactFreeGpus) {
     const CellWindowTable& table = cal.windows();
     std::vector<int32_t> least, most, block_most;
     std::vector<int64_t> deque;
+    std::vector<std::pair<int64_t, int64_t>> ranges;
     std::vector<uint8_t> buffer, work;
     std::vector<uint8_t> lo(CellWindowTable::kMaxCellNodes), hi(CellWindowTable::kMaxCellNodes);
     for (int q = 0; q < 150; ++q) {
@@ -168,7 +169,7 @@ TEST(CellWindowTable, WindowAndStartBoundsBracketTheExactFreeGpus) {
       const int64_t count = rc.Uniform(1, 40);
       const CellIndex cells[] = {cell};
       table.StartBounds(cells, d, earliest, first, count, least, most, buffer, work);
-      table.BlockBounds(cells, d, earliest, first, count, block_most, deque);
+      table.BlockBounds(cells, d, earliest, first, count, block_most, deque, ranges);
       for (int64_t i = 0; i < count; ++i) {
         const Seconds s0 = std::max((first + i) * width, earliest);
         ASSERT_LE(least[static_cast<size_t>(i)], exact_total(s0)) << "q " << q << " i " << i;

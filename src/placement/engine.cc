@@ -196,6 +196,36 @@ bool Engine::SearchSiteModel(const CycleState& state, SiteIndex site, ModelIndex
   return false;
 }
 
+std::optional<Seconds> Engine::FirstPossibleStart(const CycleState& state, SiteIndex site,
+                                                  ModelIndex model, Seconds earliest,
+                                                  Calendar::BoundPrecision precision) {
+  const Calendar& cal = state.calendar;
+  const CompiledRequest& req = state.compiled;
+  const int32_t group = site * topology_.num_models() + model;
+  using Level = CapacityIndex::Level;
+  std::optional<std::pair<Seconds, Seconds>> run;
+  switch (req.scope) {
+    case Scope::kNode:
+      run = cal.index().NextPossible(Level::kSiteModelNode, group, req.gpus, req.duration, earliest,
+                                     req.latest_start);
+      break;
+    case Scope::kPod:
+      run = cal.index().NextPossible(Level::kSiteModelPod, group, req.gpus, req.duration, earliest,
+                                     req.latest_start);
+      break;
+    case Scope::kSite:
+      nodes_buf_.clear();
+      for (CellIndex c : topology_.SiteModelCells(site, model)) {
+        const CellInfo& cell = topology_.cell(c);
+        for (NodeIndex n = cell.first_node; n < cell.end_node; ++n) nodes_buf_.push_back(n);
+      }
+      return cal.FirstPossibleInGroup(Level::kSiteModel, group, nodes_buf_, req.gpus, req.duration,
+                                      earliest, req.latest_start, precision, scratch_);
+  }
+  if (!run) return std::nullopt;
+  return run->first;
+}
+
 int64_t Engine::MaxFree(const CycleState& state, SiteIndex site, ModelIndex model, Seconds earliest,
                         Seconds latest) {
   const Calendar& cal = state.calendar;
@@ -288,6 +318,15 @@ Decision Engine::Decide(const CompiledRequest& request, const Calendar& calendar
   std::vector<std::pair<SiteIndex, ModelIndex>> cut_short;
   std::vector<std::pair<SiteIndex, ModelIndex>> searched;
 
+  // The (site, model) pairs that pass the filters, each with its rank in
+  // preference order (ties between equal scores go to the lower rank).
+  struct Pair {
+    SiteIndex site;
+    ModelIndex model;
+    int32_t rank;
+    Seconds bound;  // no start before it can be feasible
+  };
+  std::vector<Pair> pairs;
   for (SiteIndex site : order) {
     bool site_rejected = false;
     for (const auto& filter : profile_.site_filters) {
@@ -324,62 +363,135 @@ Decision Engine::Decide(const CompiledRequest& request, const Calendar& calendar
              std::move(furthest_rejection->message));
       continue;
     }
-
-    bool site_found = false;
     for (ModelIndex model : models) {
-      const int32_t rank = request.site_rank[static_cast<size_t>(site)];
-      // How late a start could still beat the best candidate so far.
-      Seconds horizon = latest;
-      if (best >= 0) {
-        double rest = 0;
-        for (const WeightedScore& s : profile_.scores) {
-          if (s.plugin.get() != start_score_)
-            rest += s.weight * s.plugin->Bound(state, site, model);
-        }
-        const double needed = best_score - rest;  // what the start score must bring in
-        if (needed > 0) {
-          const double needed_start = start_weight_ > 0 ? needed / start_weight_ : 101;
-          // Ties go to the site found first, so a site must beat the best strictly.
-          if (needed_start >= 100 - 1e-9) {
-            horizon = earliest - 1;  // cannot win at any start
-          } else {
-            const double max_delay =
-                static_cast<double>(request.duration) * (100.0 / needed_start - 1.0);
-            if (max_delay < static_cast<double>(latest - earliest)) {
-              horizon = earliest + static_cast<Seconds>(std::floor(max_delay));
-            }
-          }
-        }
-      }
-      if (horizon < latest) cut_short.emplace_back(site, model);
-      if (horizon < earliest) continue;
-      searched.emplace_back(site, model);
-      if (!SearchSiteModel(state, site, model, earliest, horizon, &group_buf_)) continue;
+      pairs.push_back(Pair{.site = site,
+                           .model = model,
+                           .rank = static_cast<int32_t>(pairs.size()),
+                           .bound = earliest});
+    }
+  }
 
-      Candidate cand;
-      cand.placement.site = site;
-      cand.placement.model = model;
-      cand.placement.pod = group_buf_.pod;
-      cand.placement.start = group_buf_.start;
-      cand.placement.end = group_buf_.start + request.duration;
-      cand.placement.allocations = group_buf_.allocations;
-      cand.placement.price_per_gpu_hour = topo.Price(site, model);
-      cand.price_minor =
-          cand.placement.price_per_gpu_hour ? cand.placement.price_per_gpu_hour->minor_units() : -1;
-      cand.site_rank = rank;
-      cand.fit = MeasureFit(state, group_buf_.nodes, group_buf_.free, group_buf_.allocations);
-      double score = 0;
-      for (const WeightedScore& s : profile_.scores)
-        score += s.weight * s.plugin->Score(state, cand);
-      cand.placement.score = score;
-      candidates.push_back(std::move(cand));
-      site_found = true;
-      if (best < 0 || score > best_score) {
-        best = static_cast<int>(candidates.size()) - 1;
-        best_score = score;
+  // Search the pairs in the order of the first start their capacity bounds
+  // allow, so that the pair most likely to start first is searched first and
+  // the others, whose bounds already start too late to beat it, are passed
+  // over without a search. The bounds are refined lazily: every pair gets the
+  // cheap one, and only a pair that comes first gets the finer (dearer) one
+  // before it is searched. A pair the bounds rule out entirely has nothing.
+  const bool ordered = pairs.size() > 1 && !options.in_preference_order && earliest <= latest;
+  const bool refine = request.scope == Scope::kSite;
+  std::vector<bool> refined(pairs.size(), !refine);
+  if (ordered) {
+    size_t kept = 0;
+    for (const Pair& pair : pairs) {
+      std::optional<Seconds> bound = FirstPossibleStart(
+          state, pair.site, pair.model, earliest,
+          refine ? Calendar::BoundPrecision::kBlocks : Calendar::BoundPrecision::kBuckets);
+      if (!bound) {
+        searched.emplace_back(pair.site, pair.model);
+        continue;
+      }
+      pairs[kept] = pair;
+      pairs[kept++].bound = *bound;
+    }
+    pairs.resize(kept);
+  }
+  // Min-heap on (bound, rank).
+  auto comes_after = [](const Pair& a, const Pair& b) {
+    return a.bound != b.bound ? a.bound > b.bound : a.rank > b.rank;
+  };
+  if (ordered) std::make_heap(pairs.begin(), pairs.end(), comes_after);
+  size_t next_in_order = 0;
+  auto next_pair = [&]() -> std::optional<Pair> {
+    if (!ordered) {
+      if (next_in_order >= pairs.size()) return std::nullopt;
+      return pairs[next_in_order++];
+    }
+    if (pairs.empty()) return std::nullopt;
+    std::pop_heap(pairs.begin(), pairs.end(), comes_after);
+    Pair top = pairs.back();
+    pairs.pop_back();
+    return top;
+  };
+
+  int32_t best_rank = 0;
+  while (std::optional<Pair> next = next_pair()) {
+    const Pair& pair = *next;
+    const SiteIndex site = pair.site;
+    const ModelIndex model = pair.model;
+    const int32_t preference = request.site_rank[static_cast<size_t>(site)];
+    // How late a start could still beat the best candidate so far (or tie with
+    // it, for a pair ranked before it).
+    Seconds horizon = latest;
+    if (best >= 0) {
+      double rest = 0;
+      for (const WeightedScore& s : profile_.scores) {
+        if (s.plugin.get() != start_score_) rest += s.weight * s.plugin->Bound(state, site, model);
+      }
+      const double needed = best_score - rest;  // what the start score must bring in
+      if (needed > 0) {
+        const double needed_start = start_weight_ > 0 ? needed / start_weight_ : 101;
+        // A pair ranked after the best must beat it strictly; one ranked before
+        // wins a tie.
+        const bool wins_ties = pair.rank < best_rank;
+        if (needed_start > 100 + 1e-9 || (!wins_ties && needed_start >= 100 - 1e-9)) {
+          horizon = earliest - 1;  // cannot win at any start
+        } else if (needed_start < 100 - 1e-9) {
+          const double max_delay =
+              static_cast<double>(request.duration) * (100.0 / needed_start - 1.0);
+          if (max_delay < static_cast<double>(latest - earliest)) {
+            horizon = earliest + static_cast<Seconds>(std::floor(max_delay));
+          }
+        } else {
+          horizon = earliest;  // a tie at the earliest start
+        }
       }
     }
-    (void)site_found;
+    if (horizon < pair.bound) {
+      if (horizon < latest) cut_short.emplace_back(site, model);
+      continue;
+    }
+    if (ordered && !refined[static_cast<size_t>(pair.rank)]) {
+      // Refine the bound and put the pair back in line.
+      refined[static_cast<size_t>(pair.rank)] = true;
+      std::optional<Seconds> bound =
+          FirstPossibleStart(state, site, model, pair.bound, Calendar::BoundPrecision::kBuckets);
+      if (!bound) {
+        searched.emplace_back(site, model);
+        continue;
+      }
+      pairs.push_back(pair);
+      pairs.back().bound = *bound;
+      std::push_heap(pairs.begin(), pairs.end(), comes_after);
+      continue;
+    }
+    if (horizon < latest) cut_short.emplace_back(site, model);
+    searched.emplace_back(site, model);
+    // A site-scoped search may start at the bound (nothing earlier is
+    // feasible); node and pod searches count ties from the window's start.
+    const Seconds from = request.scope == Scope::kSite ? pair.bound : earliest;
+    if (!SearchSiteModel(state, site, model, from, horizon, &group_buf_)) continue;
+
+    Candidate cand;
+    cand.placement.site = site;
+    cand.placement.model = model;
+    cand.placement.pod = group_buf_.pod;
+    cand.placement.start = group_buf_.start;
+    cand.placement.end = group_buf_.start + request.duration;
+    cand.placement.allocations = group_buf_.allocations;
+    cand.placement.price_per_gpu_hour = topo.Price(site, model);
+    cand.price_minor =
+        cand.placement.price_per_gpu_hour ? cand.placement.price_per_gpu_hour->minor_units() : -1;
+    cand.site_rank = preference;
+    cand.fit = MeasureFit(state, group_buf_.nodes, group_buf_.free, group_buf_.allocations);
+    double score = 0;
+    for (const WeightedScore& s : profile_.scores) score += s.weight * s.plugin->Score(state, cand);
+    cand.placement.score = score;
+    candidates.push_back(std::move(cand));
+    if (best < 0 || score > best_score || (score == best_score && pair.rank < best_rank)) {
+      best = static_cast<int>(candidates.size()) - 1;
+      best_score = score;
+      best_rank = pair.rank;
+    }
   }
 
   Decision decision;

@@ -18,10 +18,12 @@
 //      the GPUs chosen there by the profile's selector (between groups able to
 //      start at the same instant, the selector's cheapest);
 //   3. the candidates are scored by the profile's weighted scores; the best wins,
-//      ties to the first site in preference order. A site whose best possible
-//      score could not beat the best so far even at an earlier start is searched
-//      only up to the start where it still could, which keeps decisions cheap on
-//      large fleets.
+//      ties to the first site in preference order. The pairs are searched in the
+//      order of the first start the calendar's capacity bounds allow them, and a
+//      pair whose best possible score could not beat the best so far even at an
+//      earlier start is searched only up to the start where it still could (not
+//      at all when its bound is later), which keeps decisions cheap on large
+//      fleets.
 // Decide never changes the calendar: Reserve does, and refuses (resource_exhausted)
 // if the calendar changed in between so that the placement no longer fits.
 //
@@ -56,6 +58,10 @@ struct DecideOptions {
   // Report why sites were not chosen (Decision::reasons). Replays that only need
   // the placement turn it off and save formatting a message per site.
   bool reasons = true;
+  // Search the (site, model) pairs in preference order, without first ordering
+  // them by their capacity bounds. The decision is the same either way (tests
+  // check it); the ordered search is faster on many sites.
+  bool in_preference_order = false;
 };
 
 class Engine {
@@ -99,6 +105,13 @@ class Engine {
   // Earliest start in [earliest, horizon] for (site, model) and the GPUs to take.
   bool SearchSiteModel(const CycleState& state, SiteIndex site, ModelIndex model, Seconds earliest,
                        Seconds horizon, GroupChoice* out);
+  // A lower bound on the earliest start of (site, model) at or after
+  // `earliest`, from the calendar's capacity bounds alone (no change points
+  // read); nullopt when they rule out every start of the window. The precision
+  // matters for site scope only.
+  std::optional<Seconds> FirstPossibleStart(const CycleState& state, SiteIndex site,
+                                            ModelIndex model, Seconds earliest,
+                                            Calendar::BoundPrecision precision);
   // Most GPUs any group of (site, model) has free over a window in [earliest, latest].
   int64_t MaxFree(const CycleState& state, SiteIndex site, ModelIndex model, Seconds earliest,
                   Seconds latest);

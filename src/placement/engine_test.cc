@@ -504,6 +504,97 @@ TEST_P(EngineProperty, EarliestStartScopesAndReasonsHold) {
   EXPECT_GT(not_placed, 100);
 }
 
+// Searching (site, model) pairs in the order of their capacity bounds, and
+// passing over those whose bound starts too late, must decide exactly as
+// searching every pair in preference order: same site, model, start, GPUs and
+// score, and the same reason code for every site left out.
+TEST_P(EngineProperty, OrderedSearchDecidesAsPreferenceOrderDoes) {
+  std::mt19937_64 rng(29);
+  auto uniform = [&rng](int64_t lo, int64_t hi) {
+    return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
+  };
+  const char* kModels[] = {"h100-sxm", "h20"};
+  int placed = 0, compared = 0;
+  for (int instance = 0; instance < 40; ++instance) {
+    FleetSpec spec;
+    spec.models = {Model("h100-sxm", "nvidia", 15832, 80), Model("h20", "nvidia", 2368, 96)};
+    const int64_t num_sites = uniform(2, 6);
+    int node_id = 0;
+    for (int64_t s = 0; s < num_sites; ++s) {
+      SiteSpec site{
+          .id = *SiteId::Parse("s" + std::to_string(s)), .country = {}, .pods = {}, .prices = {}};
+      // Few distinct prices, so that scores often tie between sites.
+      for (const char* m : kModels) {
+        if (uniform(0, 3) == 0) continue;
+        site.prices.push_back(
+            SitePrice{.model = *ModelId::Parse(m),
+                      .per_gpu_hour = *Money::Parse(std::to_string(uniform(1, 3)) + ".00 USD")});
+      }
+      for (int64_t p = uniform(1, 3); p > 0; --p) {
+        PodSpec pod{.id = *PodId::Parse("s" + std::to_string(s) + "p" + std::to_string(p)),
+                    .nodes = {}};
+        for (int64_t n = uniform(1, 4); n > 0; --n) {
+          pod.nodes.push_back(NodeSpec{.id = *NodeId::Parse("n" + std::to_string(node_id++)),
+                                       .model = *ModelId::Parse(kModels[uniform(0, 2) == 0]),
+                                       .gpus = static_cast<int32_t>(uniform(0, 1) ? 8 : 4)});
+        }
+        site.pods.push_back(pod);
+      }
+      spec.sites.push_back(site);
+    }
+    const Topology topo = *Topology::Build(spec);
+    Calendar calendar(topo, uniform(1, 30));
+    Engine ordered(topo, MakeProfile(GetParam()).value());
+    Engine in_order(topo, MakeProfile(GetParam()).value());
+    const DecideOptions by_preference{
+        .now = {}, .explain = true, .reasons = true, .in_preference_order = true};
+    const Seconds t0 = 1000;
+    ReservationId next = 1;
+    for (int q = 0; q < 60; ++q) {
+      Request r;
+      r.gpus = uniform(1, 24);
+      r.models = {*ModelId::Parse(kModels[uniform(0, 2) == 0])};
+      if (uniform(0, 2) == 0)
+        r.models.push_back(*ModelId::Parse(kModels[r.models[0].str() == "h20" ? 0 : 1]));
+      r.duration = Duration::Seconds(uniform(1, 60));
+      r.earliest_start = Instant::FromUnixSeconds(t0 + uniform(0, 200));
+      if (uniform(0, 3) != 0) {
+        r.latest_end = r.earliest_start + r.duration + Duration::Seconds(uniform(0, 120));
+      }
+      r.scope = static_cast<Scope>(uniform(0, 2));
+      for (int64_t s = 0; s < num_sites; ++s) {
+        if (uniform(0, 3) == 0) r.sites.push_back(*SiteId::Parse("s" + std::to_string(s)));
+      }
+      std::shuffle(r.sites.begin(), r.sites.end(), rng);
+      Result<Decision> a = ordered.Decide(r, calendar);
+      Result<Decision> b = in_order.Decide(r, calendar, by_preference);
+      ASSERT_TRUE(a.ok() && b.ok());
+      const std::string where =
+          "instance " + std::to_string(instance) + " query " + std::to_string(q);
+      ASSERT_EQ(a->placed(), b->placed()) << where;
+      ++compared;
+      ASSERT_EQ(a->reasons.size(), b->reasons.size()) << where;
+      for (size_t i = 0; i < a->reasons.size(); ++i) {
+        EXPECT_EQ(a->reasons[i].site, b->reasons[i].site) << where;
+        EXPECT_EQ(a->reasons[i].code, b->reasons[i].code)
+            << where << " site " << a->reasons[i].site;
+      }
+      if (!a->placed()) continue;
+      const Placement& pa = *a->placement;
+      const Placement& pb = *b->placement;
+      ASSERT_EQ(pa.site, pb.site) << where;
+      ASSERT_EQ(pa.model, pb.model) << where;
+      ASSERT_EQ(pa.start, pb.start) << where;
+      ASSERT_EQ(pa.allocations, pb.allocations) << where;
+      ASSERT_EQ(pa.score, pb.score) << where;
+      ASSERT_TRUE(ordered.Reserve(next++, pa, calendar).ok());
+      ++placed;
+    }
+  }
+  EXPECT_GT(placed, 800);
+  EXPECT_EQ(compared, 40 * 60);
+}
+
 INSTANTIATE_TEST_SUITE_P(Profiles, EngineProperty,
                          ::testing::Values("first-fit", "best-fit", "fragmentation-aware"));
 
