@@ -425,7 +425,7 @@ std::optional<Seconds> Calendar::EarliestStartInGroup(CapacityIndex::Level level
         }
         if (s < stretch_end) {
           std::optional<Seconds> found =
-              EarliestStart(nodes, gpus, duration, s + 1, stretch_end, scratch, free_out);
+              SweepChanging(cells, nodes, gpus, duration, s + 1, stretch_end, scratch, free_out);
           if (found) return found;
         }
         i = j;
@@ -541,6 +541,64 @@ std::optional<Seconds> Calendar::FirstPossibleInGroup(CapacityIndex::Level level
     from = coarse->second + 1;
   }
   return std::nullopt;
+}
+
+std::optional<Seconds> Calendar::SweepChanging(std::span<const CellIndex> cells,
+                                               std::span<const NodeIndex> nodes, int64_t gpus,
+                                               Seconds duration, Seconds from, Seconds to,
+                                               SearchScratch& scratch,
+                                               std::vector<int32_t>* free_out) const {
+  // Past this many buckets few nodes stay unchanged, and reading the rows
+  // costs more than it saves.
+  constexpr int64_t kMaxBuckets = 48;
+  const int64_t first = index_.BucketOf(from);
+  const int64_t last = index_.BucketOf(to + duration - 1);
+  if (last - first + 1 > kMaxBuckets || nodes.size() < 2) {
+    return EarliestStart(nodes, static_cast<int32_t>(gpus), duration, from, to, scratch, free_out);
+  }
+  const size_t count = nodes.size();
+  scratch.lo_.resize(count + CellWindowTable::kMaxCellNodes);
+  scratch.hi_.resize(count + CellWindowTable::kMaxCellNodes);
+  size_t at = 0;
+  for (CellIndex c : cells) {
+    const auto size = static_cast<size_t>(windows_.NodesIn(c));
+    windows_.RangeExtremes(c, first, last, std::span(scratch.lo_).subspan(at, size),
+                           std::span(scratch.hi_).subspan(at, size));
+    at += size;
+  }
+  scratch.changing_nodes_.clear();
+  scratch.constant_free_.resize(count);
+  int64_t constant = 0;
+  for (size_t k = 0; k < count; ++k) {
+    if (scratch.lo_[k] == scratch.hi_[k]) {
+      scratch.constant_free_[k] = scratch.lo_[k];
+      constant += scratch.lo_[k];
+    } else {
+      scratch.constant_free_[k] = -1;
+      scratch.changing_nodes_.push_back(nodes[k]);
+    }
+  }
+  std::optional<Seconds> found;
+  scratch.changing_free_.clear();
+  if (constant >= gpus) {
+    found = from;
+    for (NodeIndex n : scratch.changing_nodes_) {
+      scratch.changing_free_.push_back(FreeGpus(n, from, from + duration));
+    }
+  } else if (!scratch.changing_nodes_.empty()) {
+    int64_t best = 0;
+    found = Sweep(scratch.changing_nodes_, gpus - constant, duration, from, to, scratch, &best,
+                  free_out != nullptr ? &scratch.changing_free_ : nullptr);
+  }
+  if (found && free_out != nullptr) {
+    free_out->resize(count);
+    size_t next = 0;
+    for (size_t k = 0; k < count; ++k) {
+      (*free_out)[k] = scratch.constant_free_[k] >= 0 ? scratch.constant_free_[k]
+                                                      : scratch.changing_free_[next++];
+    }
+  }
+  return found;
 }
 
 int64_t Calendar::MaxFreeInWindows(std::span<const NodeIndex> nodes, Seconds duration,

@@ -323,6 +323,33 @@ void CellWindowTable::StartBounds(std::span<const CellIndex> cells, Seconds dura
   }
 }
 
+void CellWindowTable::RangeExtremes(CellIndex cell, int64_t first, int64_t last,
+                                    std::span<uint8_t> fewest, std::span<uint8_t> most) const {
+  const auto c = static_cast<size_t>(cell);
+  const auto nodes = static_cast<size_t>(cell_nodes_[c]);
+  // Full-width arrays vectorize; the padding is never read back.
+  uint8_t lo_acc[kMaxCellNodes], hi_acc[kMaxCellNodes];
+  std::fill(lo_acc, lo_acc + kMaxCellNodes, std::numeric_limits<uint8_t>::max());
+  std::fill(hi_acc, hi_acc + kMaxCellNodes, uint8_t{0});
+  const size_t width = std::min(half_, static_cast<size_t>(kMaxCellNodes));
+  const bool stored = count_ > 0;
+  // Buckets outside the stored range hold the capacities.
+  if (!stored || first < first_ || last >= first_ + count_) {
+    const uint8_t* fresh = &fresh_[c * stride_];
+    for (size_t i = 0; i < width; ++i) lo_acc[i] = std::min(lo_acc[i], fresh[i]);
+    for (size_t i = 0; i < width; ++i) hi_acc[i] = std::max(hi_acc[i], fresh[half_ + i]);
+  }
+  if (stored) {
+    for (int64_t b = std::max(first, first_); b <= std::min(last, first_ + count_ - 1); ++b) {
+      const uint8_t* row = Row(c, b);
+      for (size_t i = 0; i < width; ++i) lo_acc[i] = std::min(lo_acc[i], row[i]);
+      for (size_t i = 0; i < width; ++i) hi_acc[i] = std::max(hi_acc[i], row[half_ + i]);
+    }
+  }
+  std::copy(lo_acc, lo_acc + nodes, fewest.begin());
+  std::copy(hi_acc, hi_acc + nodes, most.begin());
+}
+
 int32_t CellWindowTable::Lo(NodeIndex node, int64_t bucket) const {
   const auto cell = static_cast<size_t>(node_cell_[static_cast<size_t>(node)]);
   const auto slot = static_cast<size_t>(node_slot_[static_cast<size_t>(node)]);

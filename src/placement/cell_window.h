@@ -68,6 +68,12 @@ class CellWindowTable {
   void WindowBounds(CellIndex cell, Seconds start, Seconds end, std::span<uint8_t> lo,
                     std::span<uint8_t> hi) const;
 
+  // For every node of `cell`, in node order, the fewest GPUs free at any
+  // instant of buckets [first, last] and the most. When they are equal the
+  // node's usage does not change in those buckets.
+  void RangeExtremes(CellIndex cell, int64_t first, int64_t last, std::span<uint8_t> fewest,
+                     std::span<uint8_t> most) const;
+
   // Bounds on the free total of the nodes of `cells` over windows of `duration`
   // starting in buckets [first, first + count): with s = max(bucket start, earliest),
   //   most[i]  >= the free total at every start in [s, end of bucket first + i)
