@@ -308,6 +308,22 @@ std::optional<std::pair<Seconds, Seconds>> CapacityIndex::NextPossible(Level lev
                                                                        Seconds duration,
                                                                        Seconds earliest,
                                                                        Seconds latest) const {
+  return Possible(level, group, gpus, duration, earliest, latest, true);
+}
+
+std::optional<Seconds> CapacityIndex::FirstPossible(Level level, int32_t group, int64_t gpus,
+                                                    Seconds duration, Seconds earliest,
+                                                    Seconds latest) const {
+  std::optional<std::pair<Seconds, Seconds>> run =
+      Possible(level, group, gpus, duration, earliest, latest, false);
+  if (!run) return std::nullopt;
+  return run->first;
+}
+
+std::optional<std::pair<Seconds, Seconds>> CapacityIndex::Possible(Level level, int32_t group,
+                                                                   int64_t gpus, Seconds duration,
+                                                                   Seconds earliest, Seconds latest,
+                                                                   bool with_end) const {
   if (earliest > latest) return std::nullopt;
   if (!enabled()) return std::make_pair(earliest, latest);
   const auto g = static_cast<size_t>(group);
@@ -315,22 +331,23 @@ std::optional<std::pair<Seconds, Seconds>> CapacityIndex::NextPossible(Level lev
   switch (level) {
     case Level::kCell:
       return NextPossibleIn(stored ? cell_sums_.At(g, first_) : nullptr, cell_capacity_[g], gpus,
-                            duration, earliest, latest);
+                            duration, earliest, latest, with_end);
     case Level::kSiteModel:
       return NextPossibleIn(stored ? group_sums_.At(g, first_) : nullptr, group_capacity_[g], gpus,
-                            duration, earliest, latest);
+                            duration, earliest, latest, with_end);
     case Level::kSiteModelPod:
       return NextPossibleIn(stored ? group_max_.At(g, first_) : nullptr,
-                            group_max_cell_capacity_[g], gpus, duration, earliest, latest);
+                            group_max_cell_capacity_[g], gpus, duration, earliest, latest,
+                            with_end);
     case Level::kNode:
       return NextPossibleIn(stored && node_levels_ ? node_free_.At(g, first_) : nullptr,
-                            node_capacity_[g], gpus, duration, earliest, latest);
+                            node_capacity_[g], gpus, duration, earliest, latest, with_end);
     case Level::kCellNode:
       return NextPossibleIn(stored && node_levels_ ? cell_node_max_.At(g, first_) : nullptr,
-                            cell_max_node_[g], gpus, duration, earliest, latest);
+                            cell_max_node_[g], gpus, duration, earliest, latest, with_end);
     case Level::kSiteModelNode:
       return NextPossibleIn(stored && node_levels_ ? group_node_max_.At(g, first_) : nullptr,
-                            group_max_node_[g], gpus, duration, earliest, latest);
+                            group_max_node_[g], gpus, duration, earliest, latest, with_end);
   }
   return std::nullopt;
 }
@@ -338,7 +355,7 @@ std::optional<std::pair<Seconds, Seconds>> CapacityIndex::NextPossible(Level lev
 template <typename T>
 std::optional<std::pair<Seconds, Seconds>> CapacityIndex::NextPossibleIn(
     const T* series, int64_t capacity, int64_t gpus, Seconds duration, Seconds earliest,
-    Seconds latest) const {
+    Seconds latest, bool with_end) const {
   // Buckets outside the stored range hold the full capacity: they block only
   // when the group is too small altogether.
   if (capacity < gpus) return std::nullopt;
@@ -367,6 +384,9 @@ std::optional<std::pair<Seconds, Seconds>> CapacityIndex::NextPossibleIn(
       p = *block + 1;
       continue;
     }
+    // Only FirstPossible's callers skip the run's end: finding it scans ahead
+    // as far as the bound allows, up to the whole window.
+    if (!with_end) return std::make_pair(s, s);
     // Possible from s on, until the window would reach a blocking bucket (no
     // need to look past the last bucket a window starting by `latest` reaches).
     const int64_t horizon = std::min(hi, BucketOf(latest + duration - 1) + 1);

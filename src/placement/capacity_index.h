@@ -96,6 +96,9 @@ class CapacityIndex {
   std::optional<std::pair<Seconds, Seconds>> NextPossible(Level level, int32_t group, int64_t gpus,
                                                           Seconds duration, Seconds earliest,
                                                           Seconds latest) const;
+  // NextPossible's first start alone, without the scan for the run's end.
+  std::optional<Seconds> FirstPossible(Level level, int32_t group, int64_t gpus, Seconds duration,
+                                       Seconds earliest, Seconds latest) const;
 
   // With node levels: the runs of start times in [earliest, latest] not ruled
   // out by the tighter bound  sum over `nodes` of (each node's least maxfree
@@ -153,12 +156,18 @@ class CapacityIndex {
 
   // Makes room for buckets [first, last] in every table.
   void Cover(int64_t first, int64_t last);
-  // NextPossible over one entity's contiguous series: series[b - first_] for the
+  // NextPossible, and FirstPossible without `with_end` (the pair's second is
+  // then not the run's end).
+  std::optional<std::pair<Seconds, Seconds>> Possible(Level level, int32_t group, int64_t gpus,
+                                                      Seconds duration, Seconds earliest,
+                                                      Seconds latest, bool with_end) const;
+  // Possible over one entity's contiguous series: series[b - first_] for the
   // stored buckets, `capacity` elsewhere.
   template <typename T>
   std::optional<std::pair<Seconds, Seconds>> NextPossibleIn(const T* series, int64_t capacity,
                                                             int64_t gpus, Seconds duration,
-                                                            Seconds earliest, Seconds latest) const;
+                                                            Seconds earliest, Seconds latest,
+                                                            bool with_end) const;
   // The largest value with a nonzero count in a histogram of kLevels.
   template <typename T>
   static int32_t HighestLevel(const T* histogram);

@@ -88,22 +88,21 @@ bool Engine::SearchSiteModel(const CycleState& state, SiteIndex site, ModelIndex
       nodes_buf_.clear();
       const CapacityIndex& index = cal.index();
       using Level = CapacityIndex::Level;
-      std::optional<std::pair<Seconds, Seconds>> site_run = index.NextPossible(
+      std::optional<Seconds> site_from = index.FirstPossible(
           Level::kSiteModelNode, site * topology_.num_models() + model, gpus, d, earliest, limit);
-      if (!site_run) return false;
-      const Seconds site_from = site_run->first;
+      if (!site_from) return false;
       for (CellIndex c : topology_.SiteModelCells(site, model)) {
         const CellInfo& cell = topology_.cell(c);
         if (cell.max_node_gpus < gpus) continue;
-        std::optional<std::pair<Seconds, Seconds>> cell_run =
-            index.NextPossible(Level::kCellNode, c, gpus, d, site_from, limit);
-        if (!cell_run) continue;
+        std::optional<Seconds> cell_from =
+            index.FirstPossible(Level::kCellNode, c, gpus, d, *site_from, limit);
+        if (!cell_from) continue;
         for (NodeIndex n = cell.first_node; n < cell.end_node; ++n) {
           if (cal.capacity(n) < gpus) continue;
-          std::optional<std::pair<Seconds, Seconds>> node_run =
-              index.NextPossible(Level::kNode, n, gpus, d, cell_run->first, limit);
-          if (!node_run) continue;
-          std::optional<Seconds> s = cal.EarliestStartOnNode(n, gpus, d, node_run->first, limit);
+          std::optional<Seconds> node_from =
+              index.FirstPossible(Level::kNode, n, gpus, d, *cell_from, limit);
+          if (!node_from) continue;
+          std::optional<Seconds> s = cal.EarliestStartOnNode(n, gpus, d, *node_from, limit);
           if (!s) continue;
           if (!found || *s < limit) nodes_buf_.clear();
           found = true;
@@ -130,8 +129,8 @@ bool Engine::SearchSiteModel(const CycleState& state, SiteIndex site, ModelIndex
     case Scope::kPod: {
       // No pod of the site can start before the site-wide bound allows.
       const int32_t group = site * topology_.num_models() + model;
-      std::optional<std::pair<Seconds, Seconds>> first = cal.index().NextPossible(
-          CapacityIndex::Level::kSiteModelPod, group, gpus, d, earliest, limit);
+      std::optional<Seconds> first = cal.index().FirstPossible(CapacityIndex::Level::kSiteModelPod,
+                                                               group, gpus, d, earliest, limit);
       if (!first) return false;
       // Each pod's first start its bound allows; search the pods in that order,
       // so that once a pod can start at s, every pod whose bound is later than s
@@ -139,9 +138,9 @@ bool Engine::SearchSiteModel(const CycleState& state, SiteIndex site, ModelIndex
       pod_order_.clear();
       for (CellIndex c : topology_.SiteModelCells(site, model)) {
         if (topology_.cell(c).gpus < gpus) continue;
-        std::optional<std::pair<Seconds, Seconds>> run =
-            cal.index().NextPossible(CapacityIndex::Level::kCell, c, gpus, d, first->first, limit);
-        if (run) pod_order_.emplace_back(run->first, c);
+        std::optional<Seconds> bound =
+            cal.index().FirstPossible(CapacityIndex::Level::kCell, c, gpus, d, *first, limit);
+        if (bound) pod_order_.emplace_back(*bound, c);
       }
       std::sort(pod_order_.begin(), pod_order_.end());
       int tied_pods = 0;
@@ -203,16 +202,13 @@ std::optional<Seconds> Engine::FirstPossibleStart(const CycleState& state, SiteI
   const CompiledRequest& req = state.compiled;
   const int32_t group = site * topology_.num_models() + model;
   using Level = CapacityIndex::Level;
-  std::optional<std::pair<Seconds, Seconds>> run;
   switch (req.scope) {
     case Scope::kNode:
-      run = cal.index().NextPossible(Level::kSiteModelNode, group, req.gpus, req.duration, earliest,
-                                     req.latest_start);
-      break;
+      return cal.index().FirstPossible(Level::kSiteModelNode, group, req.gpus, req.duration,
+                                       earliest, req.latest_start);
     case Scope::kPod:
-      run = cal.index().NextPossible(Level::kSiteModelPod, group, req.gpus, req.duration, earliest,
-                                     req.latest_start);
-      break;
+      return cal.index().FirstPossible(Level::kSiteModelPod, group, req.gpus, req.duration,
+                                       earliest, req.latest_start);
     case Scope::kSite:
       nodes_buf_.clear();
       for (CellIndex c : topology_.SiteModelCells(site, model)) {
@@ -222,8 +218,7 @@ std::optional<Seconds> Engine::FirstPossibleStart(const CycleState& state, SiteI
       return cal.FirstPossibleInGroup(Level::kSiteModel, group, nodes_buf_, req.gpus, req.duration,
                                       earliest, req.latest_start, precision, scratch_);
   }
-  if (!run) return std::nullopt;
-  return run->first;
+  return std::nullopt;
 }
 
 int64_t Engine::MaxFree(const CycleState& state, SiteIndex site, ModelIndex model, Seconds earliest,
