@@ -5,6 +5,8 @@
 #include <numeric>
 #include <string>
 
+#include "placement/score_horizon.h"
+
 namespace straits::placement {
 namespace {
 
@@ -422,24 +424,13 @@ Decision Engine::Decide(const CompiledRequest& request, const Calendar& calendar
       for (const WeightedScore& s : profile_.scores) {
         if (s.plugin.get() != start_score_) rest += s.weight * s.plugin->Bound(state, site, model);
       }
-      const double needed = best_score - rest;  // what the start score must bring in
-      if (needed > 0) {
-        const double needed_start = start_weight_ > 0 ? needed / start_weight_ : 101;
-        // A pair ranked after the best must beat it strictly; one ranked before
-        // wins a tie.
-        const bool wins_ties = pair.rank < best_rank;
-        if (needed_start > 100 + 1e-9 || (!wins_ties && needed_start >= 100 - 1e-9)) {
-          horizon = earliest - 1;  // cannot win at any start
-        } else if (needed_start < 100 - 1e-9) {
-          const double max_delay =
-              static_cast<double>(request.duration) * (100.0 / needed_start - 1.0);
-          if (max_delay < static_cast<double>(latest - earliest)) {
-            horizon = earliest + static_cast<Seconds>(std::floor(max_delay));
-          }
-        } else {
-          horizon = earliest;  // a tie at the earliest start
-        }
-      }
+      // What the start score must bring in; a pair ranked after the best must
+      // beat it strictly, one ranked before wins a tie.
+      const double needed = best_score - rest;
+      horizon = start_weight_ > 0 ? LatestStartReaching(needed / start_weight_, request.duration,
+                                                        earliest, latest, pair.rank < best_rank)
+                : needed > 0      ? earliest - 1
+                                  : latest;
     }
     if (horizon < pair.bound) {
       if (horizon < latest) cut_short.emplace_back(site, model);

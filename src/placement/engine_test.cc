@@ -519,8 +519,23 @@ TEST_P(EngineProperty, OrderedSearchDecidesAsPreferenceOrderDoes) {
     FleetSpec spec;
     spec.models = {Model("h100-sxm", "nvidia", 15832, 80), Model("h20", "nvidia", 2368, 96)};
     const int64_t num_sites = uniform(2, 6);
+    // Every other instance has identical sites whose calendars stay identical
+    // (each placement is copied to every site), so that sites tie exactly,
+    // also at starts after the window opens.
+    const bool mirrored = instance % 2 == 1;
     int node_id = 0;
     for (int64_t s = 0; s < num_sites; ++s) {
+      if (mirrored && s > 0) {
+        SiteSpec copy = spec.sites.front();
+        copy.id = *SiteId::Parse("s" + std::to_string(s));
+        for (PodSpec& pod : copy.pods) {
+          pod.id = *PodId::Parse(pod.id.str() + "-" + std::to_string(s));
+          for (NodeSpec& node : pod.nodes)
+            node.id = *NodeId::Parse("n" + std::to_string(node_id++));
+        }
+        spec.sites.push_back(copy);
+        continue;
+      }
       SiteSpec site{
           .id = *SiteId::Parse("s" + std::to_string(s)), .country = {}, .pods = {}, .prices = {}};
       // Few distinct prices, so that scores often tie between sites.
@@ -588,6 +603,21 @@ TEST_P(EngineProperty, OrderedSearchDecidesAsPreferenceOrderDoes) {
       ASSERT_EQ(pa.allocations, pb.allocations) << where;
       ASSERT_EQ(pa.score, pb.score) << where;
       ASSERT_TRUE(ordered.Reserve(next++, pa, calendar).ok());
+      if (mirrored) {
+        const NodeIndex first = topo.site(pa.site).first_node;
+        for (SiteIndex other = 0; other < topo.num_sites(); ++other) {
+          if (other == pa.site) continue;
+          std::vector<Allocation> copy = pa.allocations;
+          for (Allocation& moved : copy)
+            moved.node = moved.node - first + topo.site(other).first_node;
+          ASSERT_TRUE(calendar
+                          .Reserve(next++,
+                                   *Interval::Make(Instant::FromUnixSeconds(pa.start),
+                                                   Instant::FromUnixSeconds(pa.end)),
+                                   copy)
+                          .ok());
+        }
+      }
       ++placed;
     }
   }
