@@ -15,6 +15,32 @@ constexpr size_t kLinearSweepNodes = 64;
 // Block bounds are computed for this many start buckets at a time.
 constexpr int64_t kBlockChunk = 256;
 
+// Calls visit(s, e) for each stretch [s, e] of the starts in [from, to] whose
+// bucket bounds reach `gpus`, in order, until one returns a start. Bounds come
+// from bounds(from, first_bucket, count) (the window table's block or start
+// bounds), `chunk` buckets at a time.
+template <typename Bounds, typename Visit>
+std::optional<Seconds> ForEachStretch(const CapacityIndex& index, int64_t gpus, Seconds from,
+                                      Seconds to, int64_t chunk, const Bounds& bounds,
+                                      const Visit& visit) {
+  const int64_t last = index.BucketOf(to);
+  for (int64_t p = index.BucketOf(from); p <= last;) {
+    const int64_t count = std::min(chunk, last - p + 1);
+    const std::vector<int32_t>& most = bounds(from, p, count);
+    for (int64_t i = 0; i < count; ++i) {
+      if (most[static_cast<size_t>(i)] < gpus) continue;
+      int64_t j = i;  // [i, j]: a stretch of buckets that may fit
+      while (j + 1 < count && most[static_cast<size_t>(j + 1)] >= gpus) ++j;
+      std::optional<Seconds> s = visit(std::max(index.BucketStart(p + i), from),
+                                       std::min(to, index.BucketStart(p + j + 1) - 1));
+      if (s) return s;
+      i = j;
+    }
+    p += count;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 Calendar::Calendar(std::vector<int32_t> node_gpus)
@@ -373,28 +399,20 @@ std::optional<Seconds> Calendar::EarliestStartInGroup(CapacityIndex::Level level
   // (from the table where it is exact), and only a stretch of buckets whose first
   // start is infeasible is swept over the change points.
   const bool layout_ok = WindowLayoutMatches(cells, nodes);
+  // The window table's bounds over a chunk of start buckets.
+  auto block_bounds = [&](Seconds from, int64_t p, int64_t count) -> const std::vector<int32_t>& {
+    return BlockMost(cells, duration, from, p, count, scratch);
+  };
+  auto start_bounds = [&](Seconds from, int64_t p, int64_t count) -> const std::vector<int32_t>& {
+    return StartMost(cells, duration, from, p, count, scratch);
+  };
+  const int64_t start_chunk = std::max<int64_t>(windows_.WindowBuckets(duration), 32);
   // Calls `search(from, to)` for each stretch of [from, to] that the block
   // summaries do not rule out, until one finds a start.
   auto block_stretches = [&](Seconds from, Seconds to,
                              const auto& search) -> std::optional<Seconds> {
     if (!layout_ok) return search(from, to);
-    const int64_t last = index_.BucketOf(to);
-    for (int64_t p = index_.BucketOf(from); p <= last;) {
-      const int64_t count = std::min(kBlockChunk, last - p + 1);
-      windows_.BlockBounds(cells, duration, from, p, count, scratch.block_most_,
-                           scratch.block_deque_, scratch.block_ranges_);
-      for (int64_t i = 0; i < count; ++i) {
-        if (scratch.block_most_[static_cast<size_t>(i)] < gpus) continue;
-        int64_t j = i;
-        while (j + 1 < count && scratch.block_most_[static_cast<size_t>(j + 1)] >= gpus) ++j;
-        std::optional<Seconds> s = search(std::max(index_.BucketStart(p + i), from),
-                                          std::min(to, index_.BucketStart(p + j + 1) - 1));
-        if (s) return s;
-        i = j;
-      }
-      p += count;
-    }
-    return std::nullopt;
+    return ForEachStretch(index_, gpus, from, to, kBlockChunk, block_bounds, search);
   };
   // Searches [from, to] bucket by bucket with the window table's bounds: a
   // bucket whose most-free bound is short is passed over, the first start of
@@ -408,31 +426,15 @@ std::optional<Seconds> Calendar::EarliestStartInGroup(CapacityIndex::Level level
     if (ProbeStart(cells, nodes, gpus, duration, from, scratch, free_out) == Probe::kFeasible) {
       return from;
     }
-    const int64_t last = index_.BucketOf(to);
-    const int64_t chunk = std::max<int64_t>(windows_.WindowBuckets(duration), 32);
-    for (int64_t p = index_.BucketOf(from); p <= last;) {
-      const int64_t count = std::min(chunk, last - p + 1);
-      windows_.StartBounds(cells, duration, from, p, count, scratch.least_, scratch.most_,
-                           scratch.window_rows_, scratch.window_work_);
-      for (int64_t i = 0; i < count; ++i) {
-        if (scratch.most_[static_cast<size_t>(i)] < gpus) continue;
-        int64_t j = i;  // [i, j]: a stretch of buckets that may fit
-        while (j + 1 < count && scratch.most_[static_cast<size_t>(j + 1)] >= gpus) ++j;
-        const Seconds s = std::max(index_.BucketStart(p + i), from);
-        const Seconds stretch_end = std::min(to, index_.BucketStart(p + j + 1) - 1);
-        if (ProbeStart(cells, nodes, gpus, duration, s, scratch, free_out) == Probe::kFeasible) {
-          return s;
-        }
-        if (s < stretch_end) {
-          std::optional<Seconds> found =
-              SweepChanging(cells, nodes, gpus, duration, s + 1, stretch_end, scratch, free_out);
-          if (found) return found;
-        }
-        i = j;
-      }
-      p += count;
-    }
-    return std::nullopt;
+    return ForEachStretch(
+        index_, gpus, from, to, start_chunk, start_bounds,
+        [&](Seconds s, Seconds stretch_end) -> std::optional<Seconds> {
+          if (ProbeStart(cells, nodes, gpus, duration, s, scratch, free_out) == Probe::kFeasible) {
+            return s;
+          }
+          if (s >= stretch_end) return std::nullopt;
+          return SweepChanging(cells, nodes, gpus, duration, s + 1, stretch_end, scratch, free_out);
+        });
   };
   // Whole sites: the coarse site bound, the block summaries, then the
   // node-by-node bound inside what they allow, and the exact search only inside
@@ -479,6 +481,22 @@ std::optional<Seconds> Calendar::EarliestStartInGroup(CapacityIndex::Level level
   return std::nullopt;
 }
 
+const std::vector<int32_t>& Calendar::BlockMost(std::span<const CellIndex> cells, Seconds duration,
+                                                Seconds earliest, int64_t first, int64_t count,
+                                                SearchScratch& scratch) const {
+  windows_.BlockBounds(cells, duration, earliest, first, count, scratch.block_most_,
+                       scratch.block_deque_, scratch.block_ranges_);
+  return scratch.block_most_;
+}
+
+const std::vector<int32_t>& Calendar::StartMost(std::span<const CellIndex> cells, Seconds duration,
+                                                Seconds earliest, int64_t first, int64_t count,
+                                                SearchScratch& scratch) const {
+  windows_.StartBounds(cells, duration, earliest, first, count, scratch.least_, scratch.most_,
+                       scratch.window_rows_, scratch.window_work_);
+  return scratch.most_;
+}
+
 std::optional<Seconds> Calendar::FirstPossibleInGroup(CapacityIndex::Level level, int32_t group,
                                                       std::span<const NodeIndex> nodes,
                                                       int32_t gpus, Seconds duration,
@@ -492,44 +510,24 @@ std::optional<Seconds> Calendar::FirstPossibleInGroup(CapacityIndex::Level level
                                                  : index_.GroupCells(group);
   }
   const bool layout_ok = WindowLayoutMatches(cells, nodes);
-  // The first start of [from, to] whose bucket's start bound reaches `gpus`.
-  auto first_by_buckets = [&](Seconds from, Seconds to) -> std::optional<Seconds> {
-    const int64_t last = index_.BucketOf(to);
-    const int64_t chunk = std::max<int64_t>(windows_.WindowBuckets(duration), 32);
-    for (int64_t p = index_.BucketOf(from); p <= last;) {
-      const int64_t count = std::min(chunk, last - p + 1);
-      windows_.StartBounds(cells, duration, from, p, count, scratch.least_, scratch.most_,
-                           scratch.window_rows_, scratch.window_work_);
-      for (int64_t i = 0; i < count; ++i) {
-        if (scratch.most_[static_cast<size_t>(i)] >= gpus) {
-          return std::max(index_.BucketStart(p + i), from);
-        }
-      }
-      p += count;
-    }
-    return std::nullopt;
+  auto block_bounds = [&](Seconds from, int64_t p, int64_t count) -> const std::vector<int32_t>& {
+    return BlockMost(cells, duration, from, p, count, scratch);
   };
-  // The same over the stretches the block bounds leave, chunk by chunk.
+  auto start_bounds = [&](Seconds from, int64_t p, int64_t count) -> const std::vector<int32_t>& {
+    return StartMost(cells, duration, from, p, count, scratch);
+  };
+  const int64_t start_chunk = std::max<int64_t>(windows_.WindowBuckets(duration), 32);
+  // The first start of a stretch the block bounds allow, or of one inside it
+  // that the start bounds allow.
   auto first_by_blocks = [&](Seconds from, Seconds to) -> std::optional<Seconds> {
-    const int64_t last = index_.BucketOf(to);
-    for (int64_t p = index_.BucketOf(from); p <= last;) {
-      const int64_t count = std::min(kBlockChunk, last - p + 1);
-      windows_.BlockBounds(cells, duration, from, p, count, scratch.block_most_,
-                           scratch.block_deque_, scratch.block_ranges_);
-      for (int64_t i = 0; i < count; ++i) {
-        if (scratch.block_most_[static_cast<size_t>(i)] < gpus) continue;
-        int64_t j = i;
-        while (j + 1 < count && scratch.block_most_[static_cast<size_t>(j + 1)] >= gpus) ++j;
-        if (precision == BoundPrecision::kBlocks) return std::max(index_.BucketStart(p + i), from);
-        std::optional<Seconds> s =
-            first_by_buckets(std::max(index_.BucketStart(p + i), from),
-                             std::min(to, index_.BucketStart(p + j + 1) - 1));
-        if (s) return s;
-        i = j;
-      }
-      p += count;
-    }
-    return std::nullopt;
+    return ForEachStretch(
+        index_, gpus, from, to, kBlockChunk, block_bounds,
+        [&](Seconds s, Seconds stretch_end) -> std::optional<Seconds> {
+          if (precision == BoundPrecision::kBlocks) return s;
+          return ForEachStretch(
+              index_, gpus, s, stretch_end, start_chunk, start_bounds,
+              [](Seconds first, Seconds) -> std::optional<Seconds> { return first; });
+        });
   };
   Seconds from = earliest;
   while (from <= latest_start) {

@@ -275,6 +275,16 @@ class Calendar {
                                        SearchScratch& scratch,
                                        std::vector<int32_t>* free_out) const;
 
+  // The window table's block bounds (BlockMost) or start bounds (StartMost) on
+  // the free total of `cells` for `count` start buckets from `first`, held in
+  // `scratch` until the next call.
+  const std::vector<int32_t>& BlockMost(std::span<const CellIndex> cells, Seconds duration,
+                                        Seconds earliest, int64_t first, int64_t count,
+                                        SearchScratch& scratch) const;
+  const std::vector<int32_t>& StartMost(std::span<const CellIndex> cells, Seconds duration,
+                                        Seconds earliest, int64_t first, int64_t count,
+                                        SearchScratch& scratch) const;
+
   // The sweep behind EarliestStart and MaxFreeInWindows. Returns the first start
   // with a free total >= gpus; `best_total` receives the largest total seen.
   std::optional<Seconds> Sweep(std::span<const NodeIndex> nodes, int64_t gpus, Seconds duration,
