@@ -223,11 +223,15 @@ TEST_F(SlurmCli, ALeaseBecomesAReservationAndItsJobsGpuTimeIsInvoiced) {
   EXPECT_EQ(greedy.exit_code, 2) << greedy.err;
   EXPECT_NE(greedy.err.find("gpus"), std::string::npos) << greedy.err;
 
-  // Two jobs of the lease at the same time on its one node, 2 GPUs each.
+  // Two jobs of the lease at the same time on its one node, 2 GPUs each. They
+  // run long enough to overlap even when the second submission is slow on a
+  // busy machine and Slurm starts it only at its next scheduling pass (every
+  // 5 s, scripts/slurm-up).
+  constexpr int64_t kJobSeconds = 15;
   std::vector<std::string> jobs;
   for (int n = 0; n < 2; ++n) {
     RunResult submitted = Straits({"job", "submit", "--lease", lease, "--gpus", "2", "--time", "1m",
-                                   "--json", "--", "sleep", "4"});
+                                   "--json", "--", "sleep", std::to_string(kJobSeconds)});
     ASSERT_EQ(submitted.exit_code, 0) << submitted.err;
     jobs.push_back(Str(Parse(submitted.out), "job"));
     ASSERT_FALSE(jobs.back().empty()) << submitted.out;
@@ -255,7 +259,7 @@ TEST_F(SlurmCli, ALeaseBecomesAReservationAndItsJobsGpuTimeIsInvoiced) {
     ASSERT_EQ(Str(f, "state"), "COMPLETED") << f;
     EXPECT_EQ(f["gpus"].as_int64(), 2);
     ran.emplace_back(*Instant::Parse(Str(f, "start")), *Instant::Parse(Str(f, "end")));
-    EXPECT_GE((ran.back().second - ran.back().first).seconds(), 4);
+    EXPECT_GE((ran.back().second - ran.back().first).seconds(), kJobSeconds);
     gpu_seconds += 2 * (ran.back().second - ran.back().first).seconds();
   }
   // They ran at the same time (the ledger used to keep only the first).
