@@ -41,6 +41,17 @@ std::optional<Seconds> ForEachStretch(const CapacityIndex& index, int64_t gpus, 
   return std::nullopt;
 }
 
+// The cells of a group, laid out as the window table stores them: the cell
+// itself at level kCell (in `one_cell`), the site x model group's cells
+// otherwise; none when the table is not kept.
+std::span<const CellIndex> CellsOfGroup(const CellWindowTable& windows, const CapacityIndex& index,
+                                        CapacityIndex::Level level, int32_t group,
+                                        std::span<const CellIndex, 1> one_cell) {
+  if (!windows.enabled()) return {};
+  return level == CapacityIndex::Level::kCell ? std::span<const CellIndex>(one_cell)
+                                              : index.GroupCells(group);
+}
+
 }  // namespace
 
 Calendar::Calendar(std::vector<int32_t> node_gpus)
@@ -388,11 +399,7 @@ std::optional<Seconds> Calendar::EarliestStartInGroup(CapacityIndex::Level level
                                                       SearchScratch& scratch,
                                                       std::vector<int32_t>* free_out) const {
   const CellIndex one_cell[] = {group};
-  std::span<const CellIndex> cells;
-  if (windows_.enabled()) {
-    cells = level == CapacityIndex::Level::kCell ? std::span<const CellIndex>(one_cell)
-                                                 : index_.GroupCells(group);
-  }
+  std::span<const CellIndex> cells = CellsOfGroup(windows_, index_, level, group, one_cell);
   // Searches [from, to], a run of starts the coarse bounds allow, bucket by
   // bucket with the window table's bounds: a bucket whose most-free bound is
   // short is passed over, the first start of one that may fit is checked exactly
@@ -504,11 +511,7 @@ std::optional<Seconds> Calendar::FirstPossibleInGroup(CapacityIndex::Level level
                                                       BoundPrecision precision,
                                                       SearchScratch& scratch) const {
   const CellIndex one_cell[] = {group};
-  std::span<const CellIndex> cells;
-  if (windows_.enabled()) {
-    cells = level == CapacityIndex::Level::kCell ? std::span<const CellIndex>(one_cell)
-                                                 : index_.GroupCells(group);
-  }
+  std::span<const CellIndex> cells = CellsOfGroup(windows_, index_, level, group, one_cell);
   const bool layout_ok = WindowLayoutMatches(cells, nodes);
   auto block_bounds = [&](Seconds from, int64_t p, int64_t count) -> const std::vector<int32_t>& {
     return BlockMost(cells, duration, from, p, count, scratch);
