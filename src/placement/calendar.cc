@@ -499,8 +499,8 @@ const std::vector<int32_t>& Calendar::BlockMost(std::span<const CellIndex> cells
 const std::vector<int32_t>& Calendar::StartMost(std::span<const CellIndex> cells, Seconds duration,
                                                 Seconds earliest, int64_t first, int64_t count,
                                                 SearchScratch& scratch) const {
-  windows_.StartBounds(cells, duration, earliest, first, count, scratch.least_, scratch.most_,
-                       scratch.window_rows_, scratch.window_work_);
+  windows_.StartBounds(cells, duration, earliest, first, count, scratch.most_, scratch.window_rows_,
+                       scratch.window_work_);
   return scratch.most_;
 }
 

@@ -120,7 +120,6 @@ class SearchScratch {
   std::vector<std::pair<Seconds, Seconds>> runs_;
   std::vector<uint8_t> lo_;
   std::vector<uint8_t> hi_;
-  std::vector<int32_t> least_;
   std::vector<int32_t> most_;
   std::vector<uint8_t> window_rows_;
   std::vector<uint8_t> window_work_;

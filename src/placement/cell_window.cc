@@ -7,6 +7,11 @@ namespace {
 
 int64_t FloorDiv(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 
+// to[i] = min(a[i], b[i]) for i < n; `to` may be `a` or `b`.
+void MinInto(uint8_t* to, const uint8_t* a, const uint8_t* b, size_t n) {
+  for (size_t i = 0; i < n; ++i) to[i] = std::min(a[i], b[i]);
+}
+
 }  // namespace
 
 CellWindowTable::CellWindowTable(const Topology& topology, Seconds bucket_width) {
@@ -224,62 +229,60 @@ int32_t CellWindowTable::SumHalf(const uint8_t* bytes) const {
 }
 
 void CellWindowTable::SlidingMin(size_t cell, int64_t first, int64_t windows, int64_t length,
-                                 uint8_t* out, std::vector<uint8_t>& buffer) const {
+                                 size_t offset, uint8_t* out, std::vector<uint8_t>& buffer) const {
   // van Herk / Gil-Werman: blocks of `length` rows from `first`; the minimum over
   // [p, p + length - 1] is the minimum of the suffix minimum of p's block at p
   // and the prefix minimum of the next block at p + length - 1.
+  // Locals, not members, in the loops: stores through uint8_t pointers may alias
+  // any member, which would keep the compiler from vectorizing them.
+  const size_t half = half_;
   const auto span = static_cast<size_t>(windows + length - 1);
   const auto w = static_cast<size_t>(length);
-  buffer.resize(2 * span * stride_);
+  buffer.resize(2 * span * half);
   uint8_t* prefix = buffer.data();
-  uint8_t* suffix = buffer.data() + span * stride_;
+  uint8_t* suffix = buffer.data() + span * half;
   for (size_t k = 0; k < span; ++k) {
-    const uint8_t* row = RowOrFresh(cell, first + static_cast<int64_t>(k));
-    uint8_t* to = prefix + k * stride_;
+    const uint8_t* row = RowOrFresh(cell, first + static_cast<int64_t>(k)) + offset;
+    uint8_t* to = prefix + k * half;
     if (k % w == 0) {
-      std::copy(row, row + stride_, to);
+      std::copy(row, row + half, to);
     } else {
-      const uint8_t* prev = to - stride_;
-      for (size_t i = 0; i < stride_; ++i) to[i] = std::min(prev[i], row[i]);
+      MinInto(to, to - half, row, half);
     }
   }
   for (size_t k = span; k-- > 0;) {
-    const uint8_t* row = RowOrFresh(cell, first + static_cast<int64_t>(k));
-    uint8_t* to = suffix + k * stride_;
+    const uint8_t* row = RowOrFresh(cell, first + static_cast<int64_t>(k)) + offset;
+    uint8_t* to = suffix + k * half;
     if (k % w == w - 1 || k == span - 1) {
-      std::copy(row, row + stride_, to);
+      std::copy(row, row + half, to);
     } else {
-      const uint8_t* next = to + stride_;
-      for (size_t i = 0; i < stride_; ++i) to[i] = std::min(next[i], row[i]);
+      MinInto(to, to + half, row, half);
     }
   }
   for (size_t k = 0; k < static_cast<size_t>(windows); ++k) {
-    const uint8_t* a = suffix + k * stride_;
-    const uint8_t* b = prefix + (k + w - 1) * stride_;
-    uint8_t* to = out + k * stride_;
-    for (size_t i = 0; i < stride_; ++i) to[i] = std::min(a[i], b[i]);
+    MinInto(out + k * half, suffix + k * half, prefix + (k + w - 1) * half, half);
   }
 }
 
 void CellWindowTable::StartBounds(std::span<const CellIndex> cells, Seconds duration,
                                   Seconds earliest, int64_t first, int64_t count,
-                                  std::vector<int32_t>& least, std::vector<int32_t>& most,
-                                  std::vector<uint8_t>& buffer, std::vector<uint8_t>& work) const {
-  least.assign(static_cast<size_t>(count), 0);
+                                  std::vector<int32_t>& most, std::vector<uint8_t>& buffer,
+                                  std::vector<uint8_t>& work) const {
   most.assign(static_cast<size_t>(count), 0);
   if (count <= 0) return;
+  const size_t half = half_;
   // For the starts of one bucket, the window touches buckets [p, q] (q from the
   // bucket's first start) and covers [p + 1, r] completely (r from that start
   // too: later starts cover more): a node offers at most its most-free count in
   // any bucket touched and its fewest-free count in any bucket covered.
+  // `touched` holds most-free counts, `covered` fewest-free ones.
   auto add = [&](size_t i, const uint8_t* touched, const uint8_t* covered) {
-    least[i] += SumHalf(touched);
-    if (covered == nullptr) {
-      most[i] += SumHalf(touched + half_);
-      return;
-    }
     int32_t sum = 0;
-    for (size_t n = 0; n < half_; ++n) sum += std::min(touched[half_ + n], covered[n]);
+    if (covered == nullptr) {
+      for (size_t n = 0; n < half; ++n) sum += touched[n];
+    } else {
+      for (size_t n = 0; n < half; ++n) sum += std::min(touched[n], covered[n]);
+    }
     most[i] += sum;
   };
   int64_t aligned = first;  // first bucket whose start is after `earliest`
@@ -288,16 +291,14 @@ void CellWindowTable::StartBounds(std::span<const CellIndex> cells, Seconds dura
     const int64_t r = FloorDiv(earliest + duration, bucket_width_) - 1;
     for (CellIndex c : cells) {
       const auto ci = static_cast<size_t>(c);
-      uint8_t touched[2 * kMaxCellNodes], covered[2 * kMaxCellNodes];
+      uint8_t touched[kMaxCellNodes], covered[kMaxCellNodes];
       const uint8_t* fresh = &fresh_[ci * stride_];
-      std::copy(fresh, fresh + stride_, touched);
-      std::copy(fresh, fresh + stride_, covered);
+      std::copy(fresh + half, fresh + 2 * half, touched);
+      std::copy(fresh, fresh + half, covered);
       for (int64_t b = first; b <= q; ++b) {
         const uint8_t* row = RowOrFresh(ci, b);
-        for (size_t i = 0; i < stride_; ++i) touched[i] = std::min(touched[i], row[i]);
-        if (b > first && b <= r) {
-          for (size_t i = 0; i < stride_; ++i) covered[i] = std::min(covered[i], row[i]);
-        }
+        MinInto(touched, touched, row + half, half);
+        if (b > first && b <= r) MinInto(covered, covered, row, half);
       }
       add(0, touched, r > first ? covered : nullptr);
     }
@@ -309,14 +310,14 @@ void CellWindowTable::StartBounds(std::span<const CellIndex> cells, Seconds dura
   // From an aligned start: touched [p, p + window - 1], covered [p + 1, p + full - 1].
   const int64_t window = WindowBuckets(duration);
   const int64_t full = duration / bucket_width_;
-  const auto rows = static_cast<size_t>(windows) * stride_;
+  const auto rows = static_cast<size_t>(windows) * half;
   buffer.resize(2 * rows);
   for (CellIndex c : cells) {
     const auto ci = static_cast<size_t>(c);
-    SlidingMin(ci, aligned, windows, window, buffer.data(), work);
-    if (full >= 2) SlidingMin(ci, aligned + 1, windows, full - 1, buffer.data() + rows, work);
+    SlidingMin(ci, aligned, windows, window, half, buffer.data(), work);
+    if (full >= 2) SlidingMin(ci, aligned + 1, windows, full - 1, 0, buffer.data() + rows, work);
     for (int64_t k = 0; k < windows; ++k) {
-      const auto at = static_cast<size_t>(k) * stride_;
+      const auto at = static_cast<size_t>(k) * half;
       add(static_cast<size_t>(aligned + k - first), buffer.data() + at,
           full >= 2 ? buffer.data() + rows + at : nullptr);
     }

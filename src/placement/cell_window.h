@@ -74,19 +74,17 @@ class CellWindowTable {
   void RangeExtremes(CellIndex cell, int64_t first, int64_t last, std::span<uint8_t> fewest,
                      std::span<uint8_t> most) const;
 
-  // Bounds on the free total of the nodes of `cells` over windows of `duration`
+  // A bound on the free total of the nodes of `cells` over windows of `duration`
   // starting in buckets [first, first + count): with s = max(bucket start, earliest),
-  //   most[i]  >= the free total at every start in [s, end of bucket first + i)
-  //   least[i] <= the free total at s.
+  //   most[i] >= the free total at every start in [s, end of bucket first + i).
   // A node offers a window no more than its most-free count in any bucket the
   // window touches, nor than its fewest-free count in any bucket it covers
   // completely. Every bucket must start after `earliest` except possibly the
   // first. Sliding minima over the rows (van Herk / Gil-Werman) make it
   // O((count + window buckets) x cells); `buffer` and `work` are scratch.
   void StartBounds(std::span<const CellIndex> cells, Seconds duration, Seconds earliest,
-                   int64_t first, int64_t count, std::vector<int32_t>& least,
-                   std::vector<int32_t>& most, std::vector<uint8_t>& buffer,
-                   std::vector<uint8_t>& work) const;
+                   int64_t first, int64_t count, std::vector<int32_t>& most,
+                   std::vector<uint8_t>& buffer, std::vector<uint8_t>& work) const;
   // Buckets a window of `duration` starting at a bucket's start covers.
   int64_t WindowBuckets(Seconds duration) const { return (duration - 1) / bucket_width_ + 1; }
 
@@ -138,9 +136,11 @@ class CellWindowTable {
   // Sum of `half_` bytes.
   int32_t SumHalf(const uint8_t* bytes) const;
   // The minima of `windows` windows of `length` rows of `cell`, the k-th from
-  // bucket first + k, into out[k * stride_ ...]; `buffer` is scratch.
-  void SlidingMin(size_t cell, int64_t first, int64_t windows, int64_t length, uint8_t* out,
-                  std::vector<uint8_t>& buffer) const;
+  // bucket first + k, over one half of each row (bytes [offset, offset + half_):
+  // 0 for the fewest-free counts, half_ for the most-free ones), into
+  // out[k * half_ ...]; `buffer` is scratch.
+  void SlidingMin(size_t cell, int64_t first, int64_t windows, int64_t length, size_t offset,
+                  uint8_t* out, std::vector<uint8_t>& buffer) const;
 
   // Recomputes the block summaries of `node` for the blocks of buckets [first, last].
   void UpdateBlocks(NodeIndex node, int64_t first, int64_t last);
