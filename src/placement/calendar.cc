@@ -492,7 +492,7 @@ const std::vector<int32_t>& Calendar::BlockMost(std::span<const CellIndex> cells
                                                 Seconds earliest, int64_t first, int64_t count,
                                                 SearchScratch& scratch) const {
   windows_.BlockBounds(cells, duration, earliest, first, count, scratch.block_most_,
-                       scratch.block_deque_, scratch.block_ranges_);
+                       scratch.block_work_, scratch.block_ranges_);
   return scratch.block_most_;
 }
 

@@ -124,7 +124,7 @@ class SearchScratch {
   std::vector<uint8_t> window_rows_;
   std::vector<uint8_t> window_work_;
   std::vector<int32_t> block_most_;
-  std::vector<int64_t> block_deque_;
+  std::vector<int32_t> block_work_;
   std::vector<std::pair<int64_t, int64_t>> block_ranges_;
   std::vector<NodeIndex> changing_nodes_;
   std::vector<int32_t> changing_free_;

@@ -155,43 +155,112 @@ void CellWindowTable::UpdateBlocks(NodeIndex node, int64_t first, int64_t last) 
 
 void CellWindowTable::BlockBounds(std::span<const CellIndex> cells, Seconds duration,
                                   Seconds earliest, int64_t first, int64_t count,
-                                  std::vector<int32_t>& most, std::vector<int64_t>& deque,
+                                  std::vector<int32_t>& most, std::vector<int32_t>& work,
                                   std::vector<std::pair<int64_t, int64_t>>& ranges) const {
   most.assign(static_cast<size_t>(count), 0);
   if (count <= 0) return;
   // For start bucket p, the blocks every start in it covers completely: from
   // the first block starting after p to the last one ending by s + duration.
-  // Both ends only move forward with p, so each cell keeps a sliding minimum
-  // of its block sums in a monotone deque: O(count + blocks) per cell.
   // The ranges are the same for every cell: work them out once (each takes
-  // three divisions).
+  // three divisions), with the blocks they span and their shortest and longest.
   ranges.resize(static_cast<size_t>(count));
+  int64_t from = std::numeric_limits<int64_t>::max(), to = std::numeric_limits<int64_t>::min();
+  int64_t shortest = std::numeric_limits<int64_t>::max(), longest = 0;
   for (int64_t i = 0; i < count; ++i) {
     const int64_t p = first + i;
     const Seconds s = std::max(static_cast<Seconds>(p) * bucket_width_, earliest);
-    ranges[static_cast<size_t>(i)] = {-BlockOf(-(p + 1)),
-                                      BlockOf(FloorDiv(s + duration, bucket_width_)) - 1};
+    const int64_t lo = -BlockOf(-(p + 1));
+    const int64_t hi = BlockOf(FloorDiv(s + duration, bucket_width_)) - 1;
+    ranges[static_cast<size_t>(i)] = {lo, hi};
+    if (lo > hi) continue;
+    from = std::min(from, lo);
+    to = std::max(to, hi);
+    shortest = std::min(shortest, hi - lo + 1);
+    longest = std::max(longest, hi - lo + 1);
   }
-  for (CellIndex c : cells) {
-    const auto ci = static_cast<size_t>(c);
-    deque.clear();
-    size_t head = 0;
-    int64_t pushed = ranges[0].first - 1;  // blocks up to here are in the deque
+  int32_t capacity = 0;  // what the cells offer where the windows cover no whole block
+  for (CellIndex c : cells) capacity += cell_capacity_[static_cast<size_t>(c)];
+  if (from > to) {
+    std::fill(most.begin(), most.end(), capacity);
+    return;
+  }
+  // The cells' block sums over [from, to], block-major: one row per block, one
+  // column per cell, padded with zeros (which add nothing to a sum of minima),
+  // so that the minima and sums below run over all cells at once.
+  const size_t cols = (cells.size() + 7) / 8 * 8;
+  const auto blocks = static_cast<size_t>(to - from + 1);
+  // A range's minimum is that of two windows of `shortest` blocks (its first
+  // and its last), from van Herk / Gil-Werman prefix and suffix minima; when
+  // the ranges are short or differ too much in length, it is read directly.
+  const bool direct = longest <= 4 || longest > 2 * shortest;
+  work.assign(cols + (direct ? 1 : 3) * blocks * cols, 0);
+  int32_t* least = work.data();  // one row: minima over a range
+  int32_t* matrix = least + cols;
+  for (size_t k = 0; k < cells.size(); ++k) {
+    const auto ci = static_cast<size_t>(cells[k]);
+    for (size_t b = 0; b < blocks; ++b) {
+      matrix[b * cols + k] = BlockSum(ci, from + static_cast<int64_t>(b));
+    }
+  }
+  auto sum_of_minima = [cols](const int32_t* x, const int32_t* y) {
+    int32_t sum = 0;
+    for (size_t k = 0; k < cols; ++k) sum += std::min(x[k], y[k]);
+    return sum;
+  };
+  if (direct) {
     for (int64_t i = 0; i < count; ++i) {
       const auto [lo, hi] = ranges[static_cast<size_t>(i)];
       if (lo > hi) {
-        most[static_cast<size_t>(i)] += cell_capacity_[ci];
+        most[static_cast<size_t>(i)] = capacity;
         continue;
       }
-      for (pushed = std::max(pushed, lo - 1); pushed < hi;) {
-        ++pushed;
-        const int32_t sum = BlockSum(ci, pushed);
-        while (deque.size() > head && BlockSum(ci, deque.back()) >= sum) deque.pop_back();
-        deque.push_back(pushed);
+      const int32_t* at = matrix + static_cast<size_t>(lo - from) * cols;
+      std::copy(at, at + cols, least);
+      for (int64_t b = lo + 1; b <= hi; ++b) {
+        at = matrix + static_cast<size_t>(b - from) * cols;
+        for (size_t k = 0; k < cols; ++k) least[k] = std::min(least[k], at[k]);
       }
-      while (head < deque.size() && deque[head] < lo) ++head;
-      most[static_cast<size_t>(i)] += BlockSum(ci, deque[head]);
+      most[static_cast<size_t>(i)] = sum_of_minima(least, least);
     }
+    return;
+  }
+  const auto w = static_cast<size_t>(shortest);
+  int32_t* prefix = matrix + blocks * cols;
+  int32_t* suffix = prefix + blocks * cols;
+  for (size_t b = 0; b < blocks; ++b) {
+    int32_t* to_row = prefix + b * cols;
+    const int32_t* row = matrix + b * cols;
+    const int32_t* prev = to_row - cols;
+    if (b % w == 0) {
+      std::copy(row, row + cols, to_row);
+    } else {
+      for (size_t k = 0; k < cols; ++k) to_row[k] = std::min(prev[k], row[k]);
+    }
+  }
+  for (size_t b = blocks; b-- > 0;) {
+    int32_t* to_row = suffix + b * cols;
+    const int32_t* row = matrix + b * cols;
+    const int32_t* next = to_row + cols;
+    if (b % w == w - 1 || b == blocks - 1) {
+      std::copy(row, row + cols, to_row);
+    } else {
+      for (size_t k = 0; k < cols; ++k) to_row[k] = std::min(next[k], row[k]);
+    }
+  }
+  for (int64_t i = 0; i < count; ++i) {
+    const auto [lo, hi] = ranges[static_cast<size_t>(i)];
+    if (lo > hi) {
+      most[static_cast<size_t>(i)] = capacity;
+      continue;
+    }
+    // [lo, lo + w - 1] and [hi - w + 1, hi] cover [lo, hi]: it is at most 2w long.
+    const auto a = static_cast<size_t>(lo - from), z = static_cast<size_t>(hi - from);
+    const int32_t* s1 = suffix + a * cols;
+    const int32_t* p1 = prefix + (a + w - 1) * cols;
+    const int32_t* s2 = suffix + (z + 1 - w) * cols;
+    const int32_t* p2 = prefix + z * cols;
+    for (size_t k = 0; k < cols; ++k) least[k] = std::min(std::min(s1[k], p1[k]), s2[k]);
+    most[static_cast<size_t>(i)] = sum_of_minima(least, p2);
   }
 }
 

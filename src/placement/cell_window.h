@@ -94,10 +94,11 @@ class CellWindowTable {
   // no more from the cell than that sum, so for start bucket first + i
   //   most[i] >= the free total at every start in the bucket (as StartBounds)
   // and is the cells' capacity where the windows cover no whole block.
-  // `deque` and `ranges` are scratch.
+  // O((count + blocks) x cells), with the cells side by side so that the
+  // minima vectorize; `work` and `ranges` are scratch.
   void BlockBounds(std::span<const CellIndex> cells, Seconds duration, Seconds earliest,
                    int64_t first, int64_t count, std::vector<int32_t>& most,
-                   std::vector<int64_t>& deque,
+                   std::vector<int32_t>& work,
                    std::vector<std::pair<int64_t, int64_t>>& ranges) const;
   static constexpr int64_t kBlock = 4;
 

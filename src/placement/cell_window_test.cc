@@ -140,7 +140,7 @@ TEST(CellWindowTable, WindowAndStartBoundsBracketTheExactFreeGpus) {
     const Calendar& cal = rc.cal();
     const CellWindowTable& table = cal.windows();
     std::vector<int32_t> most, block_most;
-    std::vector<int64_t> deque;
+    std::vector<int32_t> block_work;
     std::vector<std::pair<int64_t, int64_t>> ranges;
     std::vector<uint8_t> buffer, work;
     std::vector<uint8_t> lo(CellWindowTable::kMaxCellNodes), hi(CellWindowTable::kMaxCellNodes);
@@ -169,7 +169,7 @@ TEST(CellWindowTable, WindowAndStartBoundsBracketTheExactFreeGpus) {
       const int64_t count = rc.Uniform(1, 40);
       const CellIndex cells[] = {cell};
       table.StartBounds(cells, d, earliest, first, count, most, buffer, work);
-      table.BlockBounds(cells, d, earliest, first, count, block_most, deque, ranges);
+      table.BlockBounds(cells, d, earliest, first, count, block_most, block_work, ranges);
       for (int64_t i = 0; i < count; ++i) {
         const Seconds s0 = std::max((first + i) * width, earliest);
         // Exactly the bound described: per node, its least most-free count over
@@ -192,6 +192,62 @@ TEST(CellWindowTable, WindowAndStartBoundsBracketTheExactFreeGpus) {
           ASSERT_GE(most[static_cast<size_t>(i)], total) << "q " << q << " i " << i;
           ASSERT_GE(block_most[static_cast<size_t>(i)], total) << "q " << q << " i " << i;
         }
+      }
+    }
+  }
+}
+
+// The block bound over any set of cells is, for every start bucket, the sum
+// over the cells of their least block sum among the blocks every start in the
+// bucket covers completely, recounted here from the stored fewest-free counts.
+TEST(CellWindowTable, BlockBoundsEqualARecountOverAnySetOfCells) {
+  const Topology topo = SmallFleet();
+  for (Seconds width : {1, 3, 10}) {
+    RandomCalendar rc(topo, width, static_cast<uint64_t>(width) * 17 + 5);
+    for (int op = 0; op < 300; ++op) rc.Step(op, true);
+    const Calendar& cal = rc.cal();
+    const CellWindowTable& table = cal.windows();
+    constexpr int64_t kBlock = CellWindowTable::kBlock;
+    auto block_sum = [&](CellIndex c, int64_t block) {
+      int32_t sum = 0;
+      for (NodeIndex n = topo.cell(c).first_node; n < topo.cell(c).end_node; ++n) {
+        int32_t least = cal.capacity(n);
+        for (int64_t b = block * kBlock; b < (block + 1) * kBlock; ++b) {
+          least = std::min(least, table.Lo(n, b));
+        }
+        sum += least;
+      }
+      return sum;
+    };
+    std::vector<int32_t> most, work;
+    std::vector<std::pair<int64_t, int64_t>> ranges;
+    for (int q = 0; q < 300; ++q) {
+      // Short windows (read directly) and long ones (prefix and suffix minima).
+      const Seconds d = q % 2 == 0 ? rc.Uniform(1, 12 * width) : rc.Uniform(1, 200 * width);
+      const Seconds earliest = rc.now() + rc.Uniform(0, 100 * width);
+      std::vector<CellIndex> cells;
+      for (CellIndex c = 0; c < topo.num_cells(); ++c) {
+        if (rc.Uniform(0, 1) == 1) cells.push_back(c);
+      }
+      if (cells.empty()) cells.push_back(static_cast<CellIndex>(q % topo.num_cells()));
+      const int64_t first = table.BucketOf(earliest) + rc.Uniform(0, 1);
+      const int64_t count = rc.Uniform(1, 80);
+      table.BlockBounds(cells, d, earliest, first, count, most, work, ranges);
+      ASSERT_EQ(most.size(), static_cast<size_t>(count));
+      for (int64_t i = 0; i < count; ++i) {
+        const int64_t p = first + i;
+        const Seconds s = std::max(p * width, earliest);
+        // Blocks that start after bucket p and end by s + d.
+        const int64_t lo = (p + 1 + kBlock - 1) / kBlock;
+        const int64_t hi = (s + d) / width / kBlock - 1;
+        int64_t expected = 0;
+        for (CellIndex c : cells) {
+          int64_t least = topo.cell(c).gpus;
+          for (int64_t k = lo; k <= hi; ++k) least = std::min<int64_t>(least, block_sum(c, k));
+          expected += least;
+        }
+        ASSERT_EQ(most[static_cast<size_t>(i)], expected)
+            << "width " << width << " q " << q << " i " << i << " d " << d;
       }
     }
   }
