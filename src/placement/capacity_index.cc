@@ -352,6 +352,33 @@ std::optional<std::pair<Seconds, Seconds>> CapacityIndex::Possible(Level level, 
   return std::nullopt;
 }
 
+void CapacityIndex::PrefetchWindow(Level level, int32_t group, Seconds start,
+                                   Seconds duration) const {
+  const int64_t bucket = BucketOf(start + duration - 1);
+  if (!enabled() || count_ == 0 || bucket < first_ || bucket >= first_ + count_) return;
+  const auto g = static_cast<size_t>(group);
+  switch (level) {
+    case Level::kCell:
+      __builtin_prefetch(cell_sums_.At(g, bucket));
+      return;
+    case Level::kSiteModel:
+      __builtin_prefetch(group_sums_.At(g, bucket));
+      return;
+    case Level::kSiteModelPod:
+      __builtin_prefetch(group_max_.At(g, bucket));
+      return;
+    case Level::kNode:
+      if (node_levels_) __builtin_prefetch(node_free_.At(g, bucket));
+      return;
+    case Level::kCellNode:
+      if (node_levels_) __builtin_prefetch(cell_node_max_.At(g, bucket));
+      return;
+    case Level::kSiteModelNode:
+      if (node_levels_) __builtin_prefetch(group_node_max_.At(g, bucket));
+      return;
+  }
+}
+
 template <typename T>
 std::optional<std::pair<Seconds, Seconds>> CapacityIndex::NextPossibleIn(
     const T* series, int64_t capacity, int64_t gpus, Seconds duration, Seconds earliest,

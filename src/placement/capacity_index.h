@@ -100,6 +100,12 @@ class CapacityIndex {
   std::optional<Seconds> FirstPossible(Level level, int32_t group, int64_t gpus, Seconds duration,
                                        Seconds earliest, Seconds latest) const;
 
+  // Asks the memory system for the bound `Possible` reads first for a window
+  // of `duration` from `start` (its last bucket). Each group's bounds are a
+  // cache miss of their own; a caller about to ask for many groups' bounds
+  // calls this for all of them first, so that the misses overlap.
+  void PrefetchWindow(Level level, int32_t group, Seconds start, Seconds duration) const;
+
   // With node levels: the runs of start times in [earliest, latest] not ruled
   // out by the tighter bound  sum over `nodes` of (each node's least maxfree
   // over the buckets the window overlaps) -- the bucket-resolution version of

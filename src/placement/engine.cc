@@ -100,6 +100,9 @@ bool Engine::SearchSiteModel(const CycleState& state, SiteIndex site, ModelIndex
             index.FirstPossible(Level::kCellNode, c, gpus, d, *site_from, limit);
         if (!cell_from) continue;
         for (NodeIndex n = cell.first_node; n < cell.end_node; ++n) {
+          index.PrefetchWindow(Level::kNode, n, *cell_from, d);
+        }
+        for (NodeIndex n = cell.first_node; n < cell.end_node; ++n) {
           if (cal.capacity(n) < gpus) continue;
           std::optional<Seconds> node_from =
               index.FirstPossible(Level::kNode, n, gpus, d, *cell_from, limit);
@@ -138,6 +141,9 @@ bool Engine::SearchSiteModel(const CycleState& state, SiteIndex site, ModelIndex
       // so that once a pod can start at s, every pod whose bound is later than s
       // is passed over without touching its nodes.
       pod_order_.clear();
+      for (CellIndex c : topology_.SiteModelCells(site, model)) {
+        cal.index().PrefetchWindow(CapacityIndex::Level::kCell, c, *first, d);
+      }
       for (CellIndex c : topology_.SiteModelCells(site, model)) {
         if (topology_.cell(c).gpus < gpus) continue;
         std::optional<Seconds> bound =
