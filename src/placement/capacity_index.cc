@@ -36,7 +36,7 @@ void CapacityIndex::BucketTable<T>::Cover(int64_t first, int64_t last, int64_t k
     new_end = std::max(new_end, first + 64);
   }
   const auto new_count = static_cast<size_t>(new_end - new_first);
-  std::vector<T> data(entities_ * new_count * width_);
+  std::vector<T, HugePageAllocator<T>> data(entities_ * new_count * width_);
   for (size_t e = 0; e < entities_; ++e) {
     T* row = &data[e * new_count * width_];
     for (size_t b = 0; b < new_count; ++b) {

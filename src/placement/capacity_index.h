@@ -45,6 +45,7 @@
 #include <utility>
 #include <vector>
 
+#include "placement/huge_page_allocator.h"
 #include "placement/topology.h"
 
 namespace straits::placement {
@@ -155,7 +156,7 @@ class CapacityIndex {
     size_t width_ = 1;
     size_t entities_ = 0;
     std::vector<T> fresh_;
-    std::vector<T> data_;
+    std::vector<T, HugePageAllocator<T>> data_;
     int64_t first_ = 0;
     int64_t count_ = 0;
   };

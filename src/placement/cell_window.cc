@@ -65,7 +65,7 @@ void CellWindowTable::Cover(int64_t first, int64_t last) {
   }
   const auto new_count = static_cast<size_t>(new_end - new_first);
   const size_t cells = cell_nodes_.size();
-  std::vector<uint8_t> data(cells * new_count * stride_);
+  std::vector<uint8_t, HugePageAllocator<uint8_t>> data(cells * new_count * stride_);
   for (size_t c = 0; c < cells; ++c) {
     uint8_t* rows = &data[c * new_count * stride_];
     for (size_t b = 0; b < new_count; ++b) {
@@ -113,8 +113,8 @@ void CellWindowTable::CoverBlocks(int64_t first, int64_t last) {
   }
   const auto new_count = static_cast<size_t>(new_end - new_first);
   const size_t cells = cell_nodes_.size();
-  std::vector<uint8_t> mins(cells * new_count * half_);
-  std::vector<int32_t> sums(cells * new_count);
+  std::vector<uint8_t, HugePageAllocator<uint8_t>> mins(cells * new_count * half_);
+  std::vector<int32_t, HugePageAllocator<int32_t>> sums(cells * new_count);
   for (size_t c = 0; c < cells; ++c) {
     for (size_t k = 0; k < new_count; ++k) {
       const int64_t block = new_first + static_cast<int64_t>(k);

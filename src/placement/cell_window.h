@@ -43,6 +43,7 @@
 #include <utility>
 #include <vector>
 
+#include "placement/huge_page_allocator.h"
 #include "placement/topology.h"
 
 namespace straits::placement {
@@ -168,11 +169,11 @@ class CellWindowTable {
   int64_t keep_from_ = std::numeric_limits<int64_t>::min();
   std::vector<int32_t> cell_capacity_;  // per cell: GPUs
   // Per cell and block: each node's least fewest-free count (half_ bytes), and their sum.
-  std::vector<uint8_t> block_mins_;
-  std::vector<int32_t> block_sums_;
+  std::vector<uint8_t, HugePageAllocator<uint8_t>> block_mins_;
+  std::vector<int32_t, HugePageAllocator<int32_t>> block_sums_;
   int64_t block_first_ = 0;
   int64_t block_count_ = 0;
-  std::vector<uint8_t> data_;
+  std::vector<uint8_t, HugePageAllocator<uint8_t>> data_;
   int64_t first_ = 0;
   int64_t count_ = 0;
 };
