@@ -15,6 +15,20 @@ WorkloadMix::WorkloadMix(std::vector<DemandShare> shares) : shares_(std::move(sh
   double total = 0;
   for (const DemandShare& s : shares_) total += s.weight;
   for (DemandShare& s : shares_) s.weight /= total;
+  // At most 32^3 / 6 ratios, each a pass over the shares: computed once.
+  steepest_drop_.assign(static_cast<size_t>(kDropTableSize) + 1, 0.0);
+  double steepest = 0;
+  for (int32_t size = 1; size <= kDropTableSize; ++size) {
+    for (int32_t f = 1; f <= size; ++f) {
+      const double before = Fragmented(f, size);
+      for (int32_t t = 1; t <= f; ++t) {
+        steepest = std::min(steepest, (Fragmented(f - t, size) - before) / t);
+      }
+    }
+    // Never below -1 (a node loses at most the GPUs taken from its
+    // fragmentation), also where the weights' rounding says otherwise.
+    steepest_drop_[static_cast<size_t>(size)] = std::max(steepest, -1.0);
+  }
 }
 
 Result<WorkloadMix> WorkloadMix::Make(std::vector<DemandShare> shares) {
@@ -49,6 +63,11 @@ double WorkloadMix::Fragmented(int32_t free, int32_t size) const {
     if (std::min(s.gpus, size) > free) p += s.weight;
   }
   return free * p;
+}
+
+double WorkloadMix::SteepestDropPerGpu(int32_t largest) const {
+  if (largest > kDropTableSize) return -1;
+  return steepest_drop_[static_cast<size_t>(std::max(largest, 0))];
 }
 
 std::string WorkloadMix::ToString() const {

@@ -41,6 +41,15 @@ class WorkloadMix {
 
   // Expected fragmented GPUs of a node with `free` of `size` GPUs free.
   double Fragmented(int32_t free, int32_t size) const;
+  // The steepest fall of fragmentation per GPU taken, on nodes of at most
+  // `largest` GPUs: the least (most negative) value of
+  //     (Fragmented(f - t, size) - Fragmented(f, size)) / t
+  // over 1 <= t <= f <= size <= largest. Taking GPUs from nodes of at most
+  // `largest` GPUs changes the fragmentation sum by at least this times the
+  // GPUs taken, which bounds the fragmentation score. Never below -1; -1 for
+  // nodes larger than kDropTableSize.
+  double SteepestDropPerGpu(int32_t largest) const;
+  static constexpr int32_t kDropTableSize = 32;
 
   const std::vector<DemandShare>& shares() const { return shares_; }
   std::string ToString() const;  // "1:0.50 2:0.10 8:0.40"
@@ -48,6 +57,8 @@ class WorkloadMix {
  private:
   explicit WorkloadMix(std::vector<DemandShare> shares);
   std::vector<DemandShare> shares_;  // ascending by gpus, weights summing to 1
+  // steepest_drop_[size]: SteepestDropPerGpu(size) for size <= kDropTableSize.
+  std::vector<double> steepest_drop_;
 };
 
 }  // namespace straits::placement

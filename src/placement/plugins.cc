@@ -288,13 +288,19 @@ double LeastFragmentationScore::Score(const CycleState& state, const Candidate& 
 
 double LeastFragmentationScore::Bound(const CycleState& state, SiteIndex site,
                                       ModelIndex model) const {
-  if (state.compiled.scope != Scope::kNode) return 100;
   int32_t largest = 0;
   for (CellIndex c : state.topology.SiteModelCells(site, model)) {
     largest = std::max(largest, state.topology.cell(c).max_node_gpus);
   }
   const double gpus = state.compiled.gpus;
-  return std::clamp(50.0 * (1.0 + (largest - gpus) / gpus), 0.0, 100.0);
+  // frag_delta >= gpus * steepest drop per GPU, so the score is at most
+  // 50 * (1 - steepest). The margin covers the rounding of the sum of per-node
+  // deltas the score is computed from, so the bound is never below a score.
+  double bound = 50.0 * (1.0 - state.mix.SteepestDropPerGpu(largest)) + 1e-9;
+  if (state.compiled.scope == Scope::kNode) {
+    bound = std::min(bound, 50.0 * (1.0 + (largest - gpus) / gpus));
+  }
+  return std::clamp(bound, 0.0, 100.0);
 }
 
 }  // namespace straits::placement

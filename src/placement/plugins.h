@@ -225,9 +225,11 @@ class LeastFragmentationScore final : public ScorePlugin {
  public:
   std::string_view Name() const override { return "LeastFragmentation"; }
   double Score(const CycleState& state, const Candidate& candidate) const override;
-  // On one node, taking k of its f free GPUs removes at most the f - k others'
-  // fragmentation, so the score is at most 50 * (1 + (f - k) / k): exactly 50
-  // for requests of a whole node.
+  // Taking GPUs lowers the fragmentation sum by at most the mix's steepest
+  // drop per GPU (WorkloadMix::SteepestDropPerGpu) times the GPUs taken, which
+  // bounds the score for every scope. On one node, taking k of its f free GPUs
+  // also removes at most the f - k others' fragmentation, so the score is at
+  // most 50 * (1 + (f - k) / k): exactly 50 for requests of a whole node.
   double Bound(const CycleState& state, SiteIndex site, ModelIndex model) const override;
 };
 
