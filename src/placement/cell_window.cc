@@ -264,6 +264,63 @@ void CellWindowTable::BlockBounds(std::span<const CellIndex> cells, Seconds dura
   }
 }
 
+void CellWindowTable::NodeFirstStarts(CellIndex cell, int32_t gpus, Seconds duration, Seconds from,
+                                      Seconds limit, std::span<Seconds> first,
+                                      std::vector<uint16_t>& runs) const {
+  const auto c = static_cast<size_t>(cell);
+  const auto nodes = static_cast<size_t>(cell_nodes_[c]);
+  const size_t half = half_;
+  std::fill(first.begin(), first.begin() + static_cast<ptrdiff_t>(nodes), kNoStart);
+  if (from > limit || gpus > 255) return;
+  const auto need = static_cast<uint8_t>(gpus);
+  // A start in bucket p is `from` (p = p0) or p's start; its window touches
+  // [p0, q0] or [p, p + window - 1]. Sweep the buckets once, counting for
+  // every node the run of buckets up to b with enough GPUs free at some
+  // instant: at b = q0 the run decides p0, at b >= p0 + window the start
+  // bucket b - window + 1.
+  const int64_t p0 = BucketOf(from);
+  const int64_t q0 = BucketOf(from + duration - 1);
+  const int64_t window = WindowBuckets(duration);
+  const int64_t last_p = BucketOf(limit);
+  const int64_t last_b = std::max(q0, last_p + window - 1);
+  runs.assign(half, 0);
+  uint16_t* run = runs.data();
+  size_t left = 0;  // nodes without a start yet
+  for (size_t k = 0; k < nodes; ++k) {
+    if (fresh_[c * stride_ + half + k] >= need) ++left;
+  }
+  // Runs saturate at 65,535 buckets: a longer window then gets a looser bound
+  // (an earlier start), never one that rules out a feasible start.
+  const auto cap_run = [](int64_t length) {
+    return static_cast<uint16_t>(std::min<int64_t>(length, 65535));
+  };
+  const uint16_t first_needed = cap_run(q0 - p0 + 1);
+  const uint16_t needed = cap_run(window);
+  for (int64_t b = p0; b <= last_b && left > 0; ++b) {
+    const uint8_t* most = RowOrFresh(c, b) + half;
+    for (size_t k = 0; k < half; ++k) {
+      run[k] = most[k] >= need ? static_cast<uint16_t>(run[k] + (run[k] < 65535)) : uint16_t{0};
+    }
+    if (b == q0) {
+      for (size_t k = 0; k < nodes; ++k) {
+        if (run[k] >= first_needed && first[k] == kNoStart) {
+          first[k] = from;
+          --left;
+        }
+      }
+    }
+    const int64_t p = b - window + 1;
+    if (p > p0 && p <= last_p) {
+      for (size_t k = 0; k < nodes; ++k) {
+        if (run[k] >= needed && first[k] == kNoStart) {
+          first[k] = static_cast<Seconds>(p) * bucket_width_;
+          --left;
+        }
+      }
+    }
+  }
+}
+
 void CellWindowTable::WindowBounds(CellIndex cell, Seconds start, Seconds end,
                                    std::span<uint8_t> lo, std::span<uint8_t> hi) const {
   const auto c = static_cast<size_t>(cell);

@@ -253,6 +253,56 @@ TEST(CellWindowTable, BlockBoundsEqualARecountOverAnySetOfCells) {
   }
 }
 
+// Each node's first start the most-free counts allow, for a whole cell in one
+// pass, is the first of `from` and the later bucket starts up to `limit` whose
+// window touches only buckets where the node has enough GPUs free at some
+// instant; and no start the exact free GPUs allow comes before it.
+TEST(CellWindowTable, NodeFirstStartsAreTheFirstStartsTheBoundsAllow) {
+  const Topology topo = SmallFleet();
+  int found = 0, none = 0;
+  for (Seconds width : {1, 4, 9}) {
+    RandomCalendar rc(topo, width, static_cast<uint64_t>(width) * 7 + 3);
+    for (int op = 0; op < 300; ++op) rc.Step(op, true);
+    const Calendar& cal = rc.cal();
+    const CellWindowTable& table = cal.windows();
+    std::vector<Seconds> first(CellWindowTable::kMaxCellNodes);
+    std::vector<uint16_t> runs;
+    for (int q = 0; q < 300; ++q) {
+      const auto gpus = static_cast<int32_t>(rc.Uniform(1, 8));
+      const Seconds d = rc.Uniform(1, 40 * width);
+      const Seconds from = rc.now() + rc.Uniform(0, 60 * width);
+      const Seconds limit = from + rc.Uniform(0, 80 * width);
+      const auto cell = static_cast<CellIndex>(rc.Uniform(0, topo.num_cells() - 1));
+      const CellInfo& info = topo.cell(cell);
+      table.NodeFirstStarts(cell, gpus, d, from, limit, first, runs);
+      for (NodeIndex n = info.first_node; n < info.end_node; ++n) {
+        auto allowed = [&](Seconds s) {
+          for (int64_t b = table.BucketOf(s); b <= table.BucketOf(s + d - 1); ++b) {
+            if (table.Hi(n, b) < gpus) return false;
+          }
+          return true;
+        };
+        Seconds expected = CellWindowTable::kNoStart;
+        for (Seconds s = from; s <= limit; s = (table.BucketOf(s) + 1) * width) {
+          if (allowed(s)) {
+            expected = s;
+            break;
+          }
+        }
+        const Seconds got = first[static_cast<size_t>(n - info.first_node)];
+        ASSERT_EQ(got, expected) << "width " << width << " q " << q << " node " << n;
+        const Seconds exact_end = got == CellWindowTable::kNoStart ? limit : got - 1;
+        for (Seconds s = from; s <= exact_end; ++s) {
+          ASSERT_LT(cal.FreeGpus(n, s, s + d), gpus) << "q " << q << " node " << n << " s " << s;
+        }
+        ++(got == CellWindowTable::kNoStart ? none : found);
+      }
+    }
+  }
+  EXPECT_GT(found, 300);
+  EXPECT_GT(none, 100);
+}
+
 // The group search through the window table returns what the plain sweep
 // returns, and the same free GPUs per node.
 TEST(CellWindowTable, GroupSearchEqualsPlainSearchWithItsFreeCounts) {

@@ -99,13 +99,26 @@ bool Engine::SearchSiteModel(const CycleState& state, SiteIndex site, ModelIndex
         std::optional<Seconds> cell_from =
             index.FirstPossible(Level::kCellNode, c, gpus, d, *site_from, limit);
         if (!cell_from) continue;
-        for (NodeIndex n = cell.first_node; n < cell.end_node; ++n) {
-          index.PrefetchWindow(Level::kNode, n, *cell_from, d);
+        // Each node's first start its bounds allow: from the window table, all
+        // of the cell's nodes in one pass over its rows; else node by node.
+        const bool by_rows = cal.windows().enabled();
+        if (by_rows) {
+          node_first_.resize(static_cast<size_t>(cell.end_node - cell.first_node));
+          cal.windows().NodeFirstStarts(c, gpus, d, *cell_from, limit, node_first_, runs_buf_);
+        } else {
+          for (NodeIndex n = cell.first_node; n < cell.end_node; ++n) {
+            index.PrefetchWindow(Level::kNode, n, *cell_from, d);
+          }
         }
         for (NodeIndex n = cell.first_node; n < cell.end_node; ++n) {
           if (cal.capacity(n) < gpus) continue;
-          std::optional<Seconds> node_from =
-              index.FirstPossible(Level::kNode, n, gpus, d, *cell_from, limit);
+          std::optional<Seconds> node_from;
+          if (!by_rows) {
+            node_from = index.FirstPossible(Level::kNode, n, gpus, d, *cell_from, limit);
+          } else if (const Seconds f = node_first_[static_cast<size_t>(n - cell.first_node)];
+                     f != CellWindowTable::kNoStart && f <= limit) {
+            node_from = f;
+          }
           if (!node_from) continue;
           std::optional<Seconds> s = cal.EarliestStartOnNode(n, gpus, d, *node_from, limit);
           if (!s) continue;

@@ -129,6 +129,8 @@ class Engine {
   std::vector<int32_t> free_buf_;
   std::vector<Allocation> alloc_buf_;
   std::vector<std::pair<Seconds, CellIndex>> pod_order_;  // (first possible start, cell)
+  std::vector<Seconds> node_first_;  // node scope: each node's first start its bounds allow
+  std::vector<uint16_t> runs_buf_;
   GroupChoice group_buf_;
 };
 
