@@ -264,14 +264,17 @@ void CellWindowTable::BlockBounds(std::span<const CellIndex> cells, Seconds dura
   }
 }
 
-void CellWindowTable::NodeFirstStarts(CellIndex cell, int32_t gpus, Seconds duration, Seconds from,
-                                      Seconds limit, std::span<Seconds> first,
-                                      std::vector<uint16_t>& runs) const {
+size_t CellWindowTable::NodeFirstStarts(CellIndex cell, int32_t gpus, Seconds duration,
+                                        Seconds from, Seconds limit, std::span<Seconds> first,
+                                        std::vector<uint16_t>& runs) const {
   const auto c = static_cast<size_t>(cell);
   const auto nodes = static_cast<size_t>(cell_nodes_[c]);
   const size_t half = half_;
-  std::fill(first.begin(), first.begin() + static_cast<ptrdiff_t>(nodes), kNoStart);
-  if (from > limit || gpus > 255) return;
+  size_t left = 0;  // nodes that could start but have no start yet
+  for (size_t k = 0; k < nodes; ++k) {
+    if (fresh_[c * stride_ + half + k] >= gpus && first[k] == kNoStart) ++left;
+  }
+  if (from > limit || gpus > 255 || left == 0) return left;
   const auto need = static_cast<uint8_t>(gpus);
   // A start in bucket p is `from` (p = p0) or p's start; its window touches
   // [p0, q0] or [p, p + window - 1]. Sweep the buckets once, counting for
@@ -285,10 +288,6 @@ void CellWindowTable::NodeFirstStarts(CellIndex cell, int32_t gpus, Seconds dura
   const int64_t last_b = std::max(q0, last_p + window - 1);
   runs.assign(half, 0);
   uint16_t* run = runs.data();
-  size_t left = 0;  // nodes without a start yet
-  for (size_t k = 0; k < nodes; ++k) {
-    if (fresh_[c * stride_ + half + k] >= need) ++left;
-  }
   // Runs saturate at 65,535 buckets: a longer window then gets a looser bound
   // (an earlier start), never one that rules out a feasible start.
   const auto cap_run = [](int64_t length) {
@@ -319,6 +318,7 @@ void CellWindowTable::NodeFirstStarts(CellIndex cell, int32_t gpus, Seconds dura
       }
     }
   }
+  return left;
 }
 
 void CellWindowTable::WindowBounds(CellIndex cell, Seconds start, Seconds end,

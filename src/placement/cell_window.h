@@ -89,15 +89,18 @@ class CellWindowTable {
   // Buckets a window of `duration` starting at a bucket's start covers.
   int64_t WindowBuckets(Seconds duration) const { return (duration - 1) / bucket_width_ + 1; }
 
-  // For every node of `cell`, in node order, the first start in [from, limit]
-  // that its most-free counts do not rule out for `gpus` GPUs over `duration`
-  // (every bucket the window touches has at least `gpus` free at some instant),
-  // or kNoStart when none is left. Starts are `from` or the start of a later bucket,
-  // as in CapacityIndex::FirstPossible at node level; here all the cell's
-  // nodes come out of one pass over its rows. `runs` is scratch.
+  // For every node of `cell`, in node order, whose entry of `first` is still
+  // kNoStart: the first start in [from, limit] that its most-free counts do
+  // not rule out for `gpus` GPUs over `duration` (every bucket the window
+  // touches has at least `gpus` free at some instant), left kNoStart when
+  // there is none. Starts are `from` or the start of a later bucket, as in
+  // CapacityIndex::FirstPossible at node level; here all of the cell's nodes
+  // come out of one pass over its rows. Returns how many nodes large enough
+  // for `gpus` are still without a start. `runs` is scratch.
   static constexpr Seconds kNoStart = std::numeric_limits<Seconds>::min();
-  void NodeFirstStarts(CellIndex cell, int32_t gpus, Seconds duration, Seconds from, Seconds limit,
-                       std::span<Seconds> first, std::vector<uint16_t>& runs) const;
+  size_t NodeFirstStarts(CellIndex cell, int32_t gpus, Seconds duration, Seconds from,
+                         Seconds limit, std::span<Seconds> first,
+                         std::vector<uint16_t>& runs) const;
 
   // A cheaper and coarser `most`, from per-block summaries: for every cell and
   // block of kBlock buckets, the sum over its nodes of each node's least

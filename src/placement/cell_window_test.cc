@@ -274,7 +274,21 @@ TEST(CellWindowTable, NodeFirstStartsAreTheFirstStartsTheBoundsAllow) {
       const Seconds limit = from + rc.Uniform(0, 80 * width);
       const auto cell = static_cast<CellIndex>(rc.Uniform(0, topo.num_cells() - 1));
       const CellInfo& info = topo.cell(cell);
-      table.NodeFirstStarts(cell, gpus, d, from, limit, first, runs);
+      std::fill(first.begin(), first.end(), CellWindowTable::kNoStart);
+      // Two calls over two halves of the starts give what one over all gives.
+      const Seconds middle = from + (limit - from) / 2;
+      const size_t left = table.NodeFirstStarts(cell, gpus, d, from, middle, first, runs);
+      const size_t left_after =
+          table.NodeFirstStarts(cell, gpus, d, middle + 1, limit, first, runs);
+      ASSERT_LE(left_after, left);
+      size_t without = 0;
+      for (NodeIndex n = info.first_node; n < info.end_node; ++n) {
+        if (cal.capacity(n) >= gpus &&
+            first[static_cast<size_t>(n - info.first_node)] == CellWindowTable::kNoStart) {
+          ++without;
+        }
+      }
+      ASSERT_EQ(left_after, without);
       for (NodeIndex n = info.first_node; n < info.end_node; ++n) {
         auto allowed = [&](Seconds s) {
           for (int64_t b = table.BucketOf(s); b <= table.BucketOf(s + d - 1); ++b) {

@@ -103,8 +103,20 @@ bool Engine::SearchSiteModel(const CycleState& state, SiteIndex site, ModelIndex
         // of the cell's nodes in one pass over its rows; else node by node.
         const bool by_rows = cal.windows().enabled();
         if (by_rows) {
-          node_first_.resize(static_cast<size_t>(cell.end_node - cell.first_node));
-          cal.windows().NodeFirstStarts(c, gpus, d, *cell_from, limit, node_first_, runs_buf_);
+          // Only inside the runs of starts the cell's bound allows: between
+          // them no node of the cell can start, and the rows need not be read.
+          node_first_.assign(static_cast<size_t>(cell.end_node - cell.first_node),
+                             CellWindowTable::kNoStart);
+          for (Seconds from = *cell_from; from <= limit;) {
+            std::optional<std::pair<Seconds, Seconds>> run =
+                index.NextPossible(Level::kCellNode, c, gpus, d, from, limit);
+            if (!run) break;
+            if (cal.windows().NodeFirstStarts(c, gpus, d, run->first, run->second, node_first_,
+                                              runs_buf_) == 0) {
+              break;
+            }
+            from = run->second + 1;
+          }
         } else {
           for (NodeIndex n = cell.first_node; n < cell.end_node; ++n) {
             index.PrefetchWindow(Level::kNode, n, *cell_from, d);
