@@ -353,6 +353,7 @@ Decision Engine::Decide(const CompiledRequest& request, const Calendar& calendar
     ModelIndex model;
     int32_t rank;
     Seconds bound;  // no start before it can be feasible
+    double rest;    // bound on the scores other than the start's, weighted
   };
   std::vector<Pair> pairs;
   for (SiteIndex site : order) {
@@ -392,10 +393,15 @@ Decision Engine::Decide(const CompiledRequest& request, const Calendar& calendar
       continue;
     }
     for (ModelIndex model : models) {
+      double rest = 0;
+      for (const WeightedScore& s : profile_.scores) {
+        if (s.plugin.get() != start_score_) rest += s.weight * s.plugin->Bound(state, site, model);
+      }
       pairs.push_back(Pair{.site = site,
                            .model = model,
                            .rank = static_cast<int32_t>(pairs.size()),
-                           .bound = earliest});
+                           .bound = earliest,
+                           .rest = rest});
     }
   }
 
@@ -423,9 +429,13 @@ Decision Engine::Decide(const CompiledRequest& request, const Calendar& calendar
     }
     pairs.resize(kept);
   }
-  // Min-heap on (bound, rank).
+  // Min-heap on (bound, -rest, rank): of the pairs that may start equally
+  // early, the one whose other scores could be highest comes first, so that
+  // the candidate the others must beat is found early and they are passed over.
   auto comes_after = [](const Pair& a, const Pair& b) {
-    return a.bound != b.bound ? a.bound > b.bound : a.rank > b.rank;
+    if (a.bound != b.bound) return a.bound > b.bound;
+    if (a.rest != b.rest) return a.rest < b.rest;
+    return a.rank > b.rank;
   };
   if (ordered) std::make_heap(pairs.begin(), pairs.end(), comes_after);
   size_t next_in_order = 0;
@@ -451,13 +461,9 @@ Decision Engine::Decide(const CompiledRequest& request, const Calendar& calendar
     // it, for a pair ranked before it).
     Seconds horizon = latest;
     if (best >= 0) {
-      double rest = 0;
-      for (const WeightedScore& s : profile_.scores) {
-        if (s.plugin.get() != start_score_) rest += s.weight * s.plugin->Bound(state, site, model);
-      }
       // What the start score must bring in; a pair ranked after the best must
       // beat it strictly, one ranked before wins a tie.
-      const double needed = best_score - rest;
+      const double needed = best_score - pair.rest;
       horizon = start_weight_ > 0 ? LatestStartReaching(needed / start_weight_, request.duration,
                                                         earliest, latest, pair.rank < best_rank)
                 : needed > 0      ? earliest - 1
