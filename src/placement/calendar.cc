@@ -1,6 +1,7 @@
 #include "placement/calendar.h"
 
 #include <algorithm>
+#include <functional>
 #include <string>
 #include <utility>
 
@@ -399,27 +400,16 @@ std::optional<Seconds> Calendar::EarliestStartInGroup(CapacityIndex::Level level
                                                       SearchScratch& scratch,
                                                       std::vector<int32_t>* free_out) const {
   const CellIndex one_cell[] = {group};
-  std::span<const CellIndex> cells = CellsOfGroup(windows_, index_, level, group, one_cell);
-  // Searches [from, to], a run of starts the coarse bounds allow, bucket by
-  // bucket with the window table's bounds: a bucket whose most-free bound is
-  // short is passed over, the first start of one that may fit is checked exactly
-  // (from the table where it is exact), and only a stretch of buckets whose first
-  // start is infeasible is swept over the change points.
-  const bool layout_ok = WindowLayoutMatches(cells, nodes);
-  // The window table's bounds over a chunk of start buckets.
-  auto block_bounds = [&](Seconds from, int64_t p, int64_t count) -> const std::vector<int32_t>& {
-    return BlockMost(cells, duration, from, p, count, scratch);
-  };
-  auto start_bounds = [&](Seconds from, int64_t p, int64_t count) -> const std::vector<int32_t>& {
-    return StartMost(cells, duration, from, p, count, scratch);
-  };
-  const int64_t start_chunk = std::max<int64_t>(windows_.WindowBuckets(duration), 32);
+  const GroupBounds bounds = BoundsOfGroup(level, group, one_cell, nodes, duration, scratch);
+  const std::span<const CellIndex> cells = bounds.cells;
+  const bool layout_ok = bounds.layout_ok;
   // Calls `search(from, to)` for each stretch of [from, to] that the block
   // summaries do not rule out, until one finds a start.
   auto block_stretches = [&](Seconds from, Seconds to,
                              const auto& search) -> std::optional<Seconds> {
     if (!layout_ok) return search(from, to);
-    return ForEachStretch(index_, gpus, from, to, kBlockChunk, block_bounds, search);
+    return ForEachStretch(index_, gpus, from, to, kBlockChunk,
+                          std::bind_front(&GroupBounds::Blocks, &bounds), search);
   };
   // Searches [from, to] bucket by bucket with the window table's bounds: a
   // bucket whose most-free bound is short is passed over, the first start of
@@ -434,7 +424,7 @@ std::optional<Seconds> Calendar::EarliestStartInGroup(CapacityIndex::Level level
       return from;
     }
     return ForEachStretch(
-        index_, gpus, from, to, start_chunk, start_bounds,
+        index_, gpus, from, to, bounds.start_chunk, std::bind_front(&GroupBounds::Starts, &bounds),
         [&](Seconds s, Seconds stretch_end) -> std::optional<Seconds> {
           if (ProbeStart(cells, nodes, gpus, duration, s, scratch, free_out) == Probe::kFeasible) {
             return s;
@@ -488,6 +478,21 @@ std::optional<Seconds> Calendar::EarliestStartInGroup(CapacityIndex::Level level
   return std::nullopt;
 }
 
+Calendar::GroupBounds Calendar::BoundsOfGroup(CapacityIndex::Level level, int32_t group,
+                                              std::span<const CellIndex, 1> one_cell,
+                                              std::span<const NodeIndex> nodes, Seconds duration,
+                                              SearchScratch& scratch) const {
+  GroupBounds bounds;
+  bounds.calendar = this;
+  bounds.cells = CellsOfGroup(windows_, index_, level, group, one_cell);
+  bounds.layout_ok = WindowLayoutMatches(bounds.cells, nodes);
+  bounds.duration = duration;
+  bounds.start_chunk =
+      windows_.enabled() ? std::max<int64_t>(windows_.WindowBuckets(duration), 32) : 32;
+  bounds.scratch = &scratch;
+  return bounds;
+}
+
 const std::vector<int32_t>& Calendar::BlockMost(std::span<const CellIndex> cells, Seconds duration,
                                                 Seconds earliest, int64_t first, int64_t count,
                                                 SearchScratch& scratch) const {
@@ -511,24 +516,17 @@ std::optional<Seconds> Calendar::FirstPossibleInGroup(CapacityIndex::Level level
                                                       BoundPrecision precision,
                                                       SearchScratch& scratch) const {
   const CellIndex one_cell[] = {group};
-  std::span<const CellIndex> cells = CellsOfGroup(windows_, index_, level, group, one_cell);
-  const bool layout_ok = WindowLayoutMatches(cells, nodes);
-  auto block_bounds = [&](Seconds from, int64_t p, int64_t count) -> const std::vector<int32_t>& {
-    return BlockMost(cells, duration, from, p, count, scratch);
-  };
-  auto start_bounds = [&](Seconds from, int64_t p, int64_t count) -> const std::vector<int32_t>& {
-    return StartMost(cells, duration, from, p, count, scratch);
-  };
-  const int64_t start_chunk = std::max<int64_t>(windows_.WindowBuckets(duration), 32);
+  const GroupBounds bounds = BoundsOfGroup(level, group, one_cell, nodes, duration, scratch);
   // The first start of a stretch the block bounds allow, or of one inside it
   // that the start bounds allow.
   auto first_by_blocks = [&](Seconds from, Seconds to) -> std::optional<Seconds> {
     return ForEachStretch(
-        index_, gpus, from, to, kBlockChunk, block_bounds,
+        index_, gpus, from, to, kBlockChunk, std::bind_front(&GroupBounds::Blocks, &bounds),
         [&](Seconds s, Seconds stretch_end) -> std::optional<Seconds> {
           if (precision == BoundPrecision::kBlocks) return s;
           return ForEachStretch(
-              index_, gpus, s, stretch_end, start_chunk, start_bounds,
+              index_, gpus, s, stretch_end, bounds.start_chunk,
+              std::bind_front(&GroupBounds::Starts, &bounds),
               [](Seconds first, Seconds) -> std::optional<Seconds> { return first; });
         });
   };
@@ -537,7 +535,7 @@ std::optional<Seconds> Calendar::FirstPossibleInGroup(CapacityIndex::Level level
     std::optional<std::pair<Seconds, Seconds>> coarse =
         index_.NextPossible(level, group, gpus, duration, from, latest_start);
     if (!coarse) return std::nullopt;
-    if (!layout_ok) return coarse->first;
+    if (!bounds.layout_ok) return coarse->first;
     if (std::optional<Seconds> s = first_by_blocks(coarse->first, coarse->second)) return s;
     from = coarse->second + 1;
   }

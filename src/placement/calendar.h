@@ -283,6 +283,30 @@ class Calendar {
   const std::vector<int32_t>& StartMost(std::span<const CellIndex> cells, Seconds duration,
                                         Seconds earliest, int64_t first, int64_t count,
                                         SearchScratch& scratch) const;
+  // What a group search takes from the window table for windows of one
+  // duration: the group's cells, whether the nodes searched are laid out as
+  // those cells, and the block and start bounds over them (ForEachStretch's
+  // `bounds`, through std::bind_front), the latter `start_chunk` buckets at a time.
+  struct GroupBounds {
+    const Calendar* calendar = nullptr;
+    std::span<const CellIndex> cells;
+    bool layout_ok = false;
+    Seconds duration = 0;
+    int64_t start_chunk = 0;
+    SearchScratch* scratch = nullptr;
+    const std::vector<int32_t>& Blocks(Seconds earliest, int64_t first, int64_t count) const {
+      return calendar->BlockMost(cells, duration, earliest, first, count, *scratch);
+    }
+    const std::vector<int32_t>& Starts(Seconds earliest, int64_t first, int64_t count) const {
+      return calendar->StartMost(cells, duration, earliest, first, count, *scratch);
+    }
+  };
+  // `one_cell` holds `group` and must outlive the result (the cells of a kCell
+  // group are that one cell).
+  GroupBounds BoundsOfGroup(CapacityIndex::Level level, int32_t group,
+                            std::span<const CellIndex, 1> one_cell,
+                            std::span<const NodeIndex> nodes, Seconds duration,
+                            SearchScratch& scratch) const;
 
   // The sweep behind EarliestStart and MaxFreeInWindows. Returns the first start
   // with a free total >= gpus; `best_total` receives the largest total seen.
