@@ -42,6 +42,22 @@ std::optional<Seconds> ForEachStretch(const CapacityIndex& index, int64_t gpus, 
   return std::nullopt;
 }
 
+// Sizes `lo` and `hi` for `count` nodes (with room for the table's full-width
+// writes) and has fill(cell, lo, hi) write each cell's nodes in turn, laid
+// out as the window table stores them.
+template <typename Fill>
+void FillByCell(const CellWindowTable& windows, std::span<const CellIndex> cells, size_t count,
+                std::vector<uint8_t>& lo, std::vector<uint8_t>& hi, const Fill& fill) {
+  lo.resize(count + CellWindowTable::kMaxCellNodes);
+  hi.resize(count + CellWindowTable::kMaxCellNodes);
+  size_t at = 0;
+  for (CellIndex c : cells) {
+    const auto size = static_cast<size_t>(windows.NodesIn(c));
+    fill(c, std::span(lo).subspan(at, size), std::span(hi).subspan(at, size));
+    at += size;
+  }
+}
+
 // The cells of a group, laid out as the window table stores them: the cell
 // itself at level kCell (in `one_cell`), the site x model group's cells
 // otherwise; none when the table is not kept.
@@ -360,15 +376,10 @@ Calendar::Probe Calendar::ProbeStart(std::span<const CellIndex> cells,
                                      Seconds duration, Seconds s, SearchScratch& scratch,
                                      std::vector<int32_t>* free_out) const {
   const size_t count = nodes.size();
-  scratch.lo_.resize(count + CellWindowTable::kMaxCellNodes);
-  scratch.hi_.resize(count + CellWindowTable::kMaxCellNodes);
-  size_t at = 0;
-  for (CellIndex c : cells) {
-    const auto size = static_cast<size_t>(windows_.NodesIn(c));
-    windows_.WindowBounds(c, s, s + duration, std::span(scratch.lo_).subspan(at, size),
-                          std::span(scratch.hi_).subspan(at, size));
-    at += size;
-  }
+  FillByCell(windows_, cells, count, scratch.lo_, scratch.hi_,
+             [&](CellIndex c, std::span<uint8_t> lo, std::span<uint8_t> hi) {
+               windows_.WindowBounds(c, s, s + duration, lo, hi);
+             });
   int64_t most = 0;
   for (size_t k = 0; k < count; ++k) most += scratch.hi_[k];
   if (most < gpus) return Probe::kBucketImpossible;
@@ -556,15 +567,10 @@ std::optional<Seconds> Calendar::SweepChanging(std::span<const CellIndex> cells,
     return EarliestStart(nodes, static_cast<int32_t>(gpus), duration, from, to, scratch, free_out);
   }
   const size_t count = nodes.size();
-  scratch.lo_.resize(count + CellWindowTable::kMaxCellNodes);
-  scratch.hi_.resize(count + CellWindowTable::kMaxCellNodes);
-  size_t at = 0;
-  for (CellIndex c : cells) {
-    const auto size = static_cast<size_t>(windows_.NodesIn(c));
-    windows_.RangeExtremes(c, first, last, std::span(scratch.lo_).subspan(at, size),
-                           std::span(scratch.hi_).subspan(at, size));
-    at += size;
-  }
+  FillByCell(windows_, cells, count, scratch.lo_, scratch.hi_,
+             [&](CellIndex c, std::span<uint8_t> lo, std::span<uint8_t> hi) {
+               windows_.RangeExtremes(c, first, last, lo, hi);
+             });
   scratch.changing_nodes_.clear();
   scratch.constant_free_.resize(count);
   int64_t constant = 0;
