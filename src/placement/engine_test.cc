@@ -364,6 +364,54 @@ TEST_F(EngineTest, StrategiesPickDifferentNodes) {
   EXPECT_EQ(taken, (std::map<std::string, int32_t>{{"my1-h20-1", 2}, {"my1-h20-2", 8}}));
 }
 
+// A pod of more nodes than the window table keeps (CellWindowTable::kMaxCellNodes)
+// turns the table off; every scope is then searched from the capacity index and
+// the change points alone, and still finds the earliest start.
+TEST(EngineWithoutWindowTable, PodsTooLargeForTheTableAreStillSearched) {
+  FleetSpec spec;
+  spec.models = {Model("h100-sxm", "nvidia", 15832, 80)};
+  SiteSpec site{.id = *SiteId::Parse("big-1"), .country = {}, .pods = {}, .prices = {}};
+  PodSpec pod{.id = *PodId::Parse("big-1-p0"), .nodes = {}};
+  constexpr int kNodes = CellWindowTable::kMaxCellNodes + 6;
+  for (int n = 0; n < kNodes; ++n) {
+    pod.nodes.push_back(NodeSpec{.id = *NodeId::Parse("big-" + std::to_string(n)),
+                                 .model = *ModelId::Parse("h100-sxm"),
+                                 .gpus = 8});
+  }
+  site.pods.push_back(pod);
+  spec.sites.push_back(site);
+  const Topology topo = *Topology::Build(spec);
+  Calendar calendar(topo);
+  ASSERT_FALSE(calendar.windows().enabled());
+  // Every node is fully booked for the first two hours, and all but two of them
+  // for the third.
+  const Seconds t0 = kT0.unix_seconds();
+  ReservationId id = 1;
+  for (NodeIndex n = 0; n < kNodes; ++n) {
+    const Allocation a[] = {{.node = n, .gpus = 8}};
+    const Seconds end = t0 + (n < 2 ? 2 : 3) * kHour;
+    ASSERT_TRUE(
+        calendar.Reserve(id++, *Interval::Make(kT0, Instant::FromUnixSeconds(end)), a).ok());
+  }
+  Engine engine(topo, MakeProfile(kDefaultProfile).value());
+  struct Case {
+    int64_t gpus;
+    Scope scope;
+    Seconds start;
+  };
+  for (const Case& c :
+       {Case{8, Scope::kNode, t0 + 2 * kHour}, Case{16, Scope::kPod, t0 + 2 * kHour},
+        Case{24, Scope::kPod, t0 + 3 * kHour}, Case{8 * kNodes, Scope::kSite, t0 + 3 * kHour}}) {
+    Request r = MakeRequest(c.gpus, {"h100-sxm"}, kHour, c.scope);
+    r.latest_end = kT0 + Duration::Seconds(10 * kHour);
+    Result<Decision> d = engine.Decide(r, calendar);
+    ASSERT_TRUE(d.ok()) << d.status();
+    ASSERT_TRUE(d->placed()) << c.gpus;
+    EXPECT_EQ(d->placement->start, c.start) << c.gpus;
+    EXPECT_EQ(d->placement->gpus(), c.gpus);
+  }
+}
+
 TEST_F(EngineTest, ReserveRefusesAStalePlacement) {
   Engine engine = MakeEngine();
   Request r = MakeRequest(8, {"b200"}, kHour);
