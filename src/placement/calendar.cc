@@ -498,8 +498,7 @@ Calendar::GroupBounds Calendar::BoundsOfGroup(CapacityIndex::Level level, int32_
   bounds.cells = CellsOfGroup(windows_, index_, level, group, one_cell);
   bounds.layout_ok = WindowLayoutMatches(bounds.cells, nodes);
   bounds.duration = duration;
-  bounds.start_chunk =
-      windows_.enabled() ? std::max<int64_t>(windows_.WindowBuckets(duration), 32) : 32;
+  bounds.start_chunk = std::max<int64_t>(windows_.WindowBuckets(duration), 32);
   bounds.scratch = &scratch;
   return bounds;
 }

@@ -86,8 +86,11 @@ class CellWindowTable {
   void StartBounds(std::span<const CellIndex> cells, Seconds duration, Seconds earliest,
                    int64_t first, int64_t count, std::vector<int32_t>& most,
                    std::vector<uint8_t>& buffer, std::vector<uint8_t>& work) const;
-  // Buckets a window of `duration` starting at a bucket's start covers.
-  int64_t WindowBuckets(Seconds duration) const { return (duration - 1) / bucket_width_ + 1; }
+  // Buckets a window of `duration` starting at a bucket's start covers (1 while
+  // the table is off and has no buckets).
+  int64_t WindowBuckets(Seconds duration) const {
+    return enabled() ? (duration - 1) / bucket_width_ + 1 : 1;
+  }
 
   // For every node of `cell`, in node order, whose entry of `first` is still
   // kNoStart: the first start in [from, limit] that its most-free counts do
