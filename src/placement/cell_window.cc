@@ -1,6 +1,7 @@
 #include "placement/cell_window.h"
 
 #include <algorithm>
+#include <numeric>
 
 namespace straits::placement {
 namespace {
@@ -220,7 +221,7 @@ void CellWindowTable::BlockBounds(std::span<const CellIndex> cells, Seconds dura
         at = matrix + static_cast<size_t>(b - from) * cols;
         for (size_t k = 0; k < cols; ++k) least[k] = std::min(least[k], at[k]);
       }
-      most[static_cast<size_t>(i)] = sum_of_minima(least, least);
+      most[static_cast<size_t>(i)] = std::accumulate(least, least + cols, 0);
     }
     return;
   }

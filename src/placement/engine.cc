@@ -93,31 +93,34 @@ bool Engine::SearchSiteModel(const CycleState& state, SiteIndex site, ModelIndex
       std::optional<Seconds> site_from = index.FirstPossible(
           Level::kSiteModelNode, site * topology_.num_models() + model, gpus, d, earliest, limit);
       if (!site_from) return false;
+      // Each node's first start its bounds allow: from the window table, all of
+      // a cell's nodes in one pass over its rows; else node by node.
+      const bool by_rows = cal.windows().enabled();
       for (CellIndex c : topology_.SiteModelCells(site, model)) {
         const CellInfo& cell = topology_.cell(c);
         if (cell.max_node_gpus < gpus) continue;
-        std::optional<Seconds> cell_from =
-            index.FirstPossible(Level::kCellNode, c, gpus, d, *site_from, limit);
-        if (!cell_from) continue;
-        // Each node's first start its bounds allow: from the window table, all
-        // of the cell's nodes in one pass over its rows; else node by node.
-        const bool by_rows = cal.windows().enabled();
+        std::optional<Seconds> cell_from;  // node by node: the cell's first possible start
         if (by_rows) {
           // Only inside the runs of starts the cell's bound allows: between
           // them no node of the cell can start, and the rows need not be read.
           node_first_.assign(static_cast<size_t>(cell.end_node - cell.first_node),
                              CellWindowTable::kNoStart);
-          for (Seconds from = *cell_from; from <= limit;) {
+          bool possible = false;
+          for (Seconds from = *site_from; from <= limit;) {
             std::optional<std::pair<Seconds, Seconds>> run =
                 index.NextPossible(Level::kCellNode, c, gpus, d, from, limit);
             if (!run) break;
+            possible = true;
             if (cal.windows().NodeFirstStarts(c, gpus, d, run->first, run->second, node_first_,
                                               runs_buf_) == 0) {
               break;
             }
             from = run->second + 1;
           }
+          if (!possible) continue;
         } else {
+          cell_from = index.FirstPossible(Level::kCellNode, c, gpus, d, *site_from, limit);
+          if (!cell_from) continue;
           for (NodeIndex n = cell.first_node; n < cell.end_node; ++n) {
             index.PrefetchWindow(Level::kNode, n, *cell_from, d);
           }
