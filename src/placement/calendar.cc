@@ -437,7 +437,9 @@ std::optional<Seconds> Calendar::EarliestStartInGroup(CapacityIndex::Level level
     return ForEachStretch(
         index_, gpus, from, to, bounds.start_chunk, std::bind_front(&GroupBounds::Starts, &bounds),
         [&](Seconds s, Seconds stretch_end) -> std::optional<Seconds> {
-          if (ProbeStart(cells, nodes, gpus, duration, s, scratch, free_out) == Probe::kFeasible) {
+          // `from` was probed above: a stretch starting there is swept at once.
+          if (s != from &&
+              ProbeStart(cells, nodes, gpus, duration, s, scratch, free_out) == Probe::kFeasible) {
             return s;
           }
           if (s >= stretch_end) return std::nullopt;

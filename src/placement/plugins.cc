@@ -17,12 +17,23 @@ void SortByNode(std::vector<Allocation>* out) {
 }
 
 // Indices of `free` ordered by free GPUs, largest first (stable, so ties keep
-// node order).
+// node order). Free counts are small, so a counting sort does it in linear
+// time; a site-scoped search orders hundreds of nodes per candidate.
 std::vector<size_t> LargestFirst(std::span<const int32_t> free) {
+  constexpr int32_t kMaxCounted = 256;
   std::vector<size_t> order(free.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(),
-                   [&free](size_t a, size_t b) { return free[a] > free[b]; });
+  const auto [lo, hi] = std::minmax_element(free.begin(), free.end());
+  if (free.empty() || *lo < 0 || *hi > kMaxCounted) {
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(),
+                     [&free](size_t a, size_t b) { return free[a] > free[b]; });
+    return order;
+  }
+  // next[v]: where the next node with v free goes; larger counts come first.
+  std::vector<size_t> next(static_cast<size_t>(*hi) + 2, 0);
+  for (int32_t f : free) ++next[static_cast<size_t>(*hi - f) + 1];
+  for (size_t v = 1; v < next.size(); ++v) next[v] += next[v - 1];
+  for (size_t i = 0; i < free.size(); ++i) order[next[static_cast<size_t>(*hi - free[i])]++] = i;
   return order;
 }
 
@@ -33,10 +44,11 @@ double FragDelta(const CycleState& state, NodeIndex node, int32_t free, int32_t 
 
 // Shared by BestFit and LeastFragmentation for multi-node groups: take whole
 // nodes, largest free first, while the rest exceeds every node; finish on the
-// node chosen by `pick_last` among those that can hold the rest.
-template <typename PickLast>
-void SpreadLargestFirst(std::span<const NodeIndex> nodes, std::span<const int32_t> free,
-                        int32_t gpus, PickLast pick_last, std::vector<Allocation>* out) {
+// node chosen by `pick_last` among those that can hold the rest. Calls
+// take(i, k) for each node i it takes k GPUs from.
+template <typename PickLast, typename Take>
+void SpreadLargestFirst(std::span<const int32_t> free, int32_t gpus, PickLast pick_last,
+                        Take take) {
   const std::vector<size_t> order = LargestFirst(free);
   int32_t remaining = gpus;
   size_t next = 0;
@@ -49,10 +61,10 @@ void SpreadLargestFirst(std::span<const NodeIndex> nodes, std::span<const int32_
     if (fit_end > next) {
       const size_t chosen =
           pick_last(std::span<const size_t>(order).subspan(next, fit_end - next), remaining);
-      out->push_back({nodes[chosen], remaining});
+      take(chosen, remaining);
       return;
     }
-    out->push_back({nodes[order[next]], free[order[next]]});
+    take(order[next], free[order[next]]);
     remaining -= free[order[next]];
     ++next;
   }
@@ -63,10 +75,17 @@ void SpreadLargestFirst(std::span<const NodeIndex> nodes, std::span<const int32_
 FitMetrics MeasureFit(const CycleState& state, std::span<const NodeIndex> nodes,
                       std::span<const int32_t> free, std::span<const Allocation> allocations) {
   FitMetrics m;
+  // Allocations are sorted by node, and so are the nodes of every group the
+  // engine searches: walk both together, and look further only when the
+  // nodes are in another order.
+  size_t at = 0;
   for (const Allocation& a : allocations) {
-    auto it = std::find(nodes.begin(), nodes.end(), a.node);
-    const int32_t node_free =
-        it == nodes.end() ? a.gpus : free[static_cast<size_t>(it - nodes.begin())];
+    while (at < nodes.size() && nodes[at] < a.node) ++at;
+    size_t i = at;
+    if (i == nodes.size() || nodes[i] != a.node) {
+      i = static_cast<size_t>(std::find(nodes.begin(), nodes.end(), a.node) - nodes.begin());
+    }
+    const int32_t node_free = i == nodes.size() ? a.gpus : free[i];
     m.leftover += node_free - a.gpus;
     m.frag_delta += FragDelta(state, a.node, node_free, a.gpus);
     ++m.nodes;
@@ -185,14 +204,13 @@ double BestFitSelect::Select(const CycleState&, std::span<const NodeIndex> nodes
     return static_cast<double>(free[best] - gpus);
   }
   // Tightest = the last of the (largest-first) nodes that hold the rest.
-  SpreadLargestFirst(
-      nodes, free, gpus, [](std::span<const size_t> fits, int32_t) { return fits.back(); }, out);
   double leftover = 0;
-  for (const Allocation& a : *out) {
-    const auto i =
-        static_cast<size_t>(std::find(nodes.begin(), nodes.end(), a.node) - nodes.begin());
-    leftover += free[i] - a.gpus;
-  }
+  SpreadLargestFirst(
+      free, gpus, [](std::span<const size_t> fits, int32_t) { return fits.back(); },
+      [&](size_t i, int32_t take) {
+        out->push_back({nodes[i], take});
+        leftover += free[i] - take;
+      });
   SortByNode(out);
   return leftover;
 }
@@ -218,8 +236,9 @@ double LeastFragmentationSelect::Select(const CycleState& state, std::span<const
     out->push_back({nodes[best], gpus});
     return best_delta;
   }
+  double total = 0;
   SpreadLargestFirst(
-      nodes, free, gpus,
+      free, gpus,
       [&](std::span<const size_t> fits, int32_t rest) {
         size_t best = fits.back();
         double best_delta = FragDelta(state, nodes[best], free[best], rest);
@@ -233,13 +252,10 @@ double LeastFragmentationSelect::Select(const CycleState& state, std::span<const
         }
         return best;
       },
-      out);
-  double total = 0;
-  for (const Allocation& a : *out) {
-    const auto i =
-        static_cast<size_t>(std::find(nodes.begin(), nodes.end(), a.node) - nodes.begin());
-    total += FragDelta(state, a.node, free[i], a.gpus);
-  }
+      [&](size_t i, int32_t take) {
+        out->push_back({nodes[i], take});
+        total += FragDelta(state, nodes[i], free[i], take);
+      });
   SortByNode(out);
   return total;
 }
