@@ -348,6 +348,10 @@ Decision Engine::Decide(const CompiledRequest& request, const Calendar& calendar
   // (site, model) pairs searched only up to a horizon short of the window's end.
   std::vector<std::pair<SiteIndex, ModelIndex>> cut_short;
   std::vector<std::pair<SiteIndex, ModelIndex>> searched;
+  // Pairs passed over because enough candidates tied at the window's start.
+  std::vector<std::pair<SiteIndex, ModelIndex>> not_compared;
+  int32_t tied = 0;
+  double tied_rest = 0;  // the lowest `rest` of the pairs of those candidates
 
   // The (site, model) pairs that pass the filters, each with its rank in
   // preference order (ties between equal scores go to the lower rank).
@@ -476,6 +480,11 @@ Decision Engine::Decide(const CompiledRequest& request, const Calendar& calendar
       if (horizon < latest) cut_short.emplace_back(site, model);
       continue;
     }
+    if (options.max_tied_candidates > 0 && tied >= options.max_tied_candidates &&
+        pair.rest <= tied_rest) {
+      not_compared.emplace_back(site, model);
+      continue;
+    }
     if (ordered && !refined[static_cast<size_t>(pair.rank)]) {
       // Refine the bound and put the pair back in line.
       refined[static_cast<size_t>(pair.rank)] = true;
@@ -512,6 +521,10 @@ Decision Engine::Decide(const CompiledRequest& request, const Calendar& calendar
     double score = 0;
     for (const WeightedScore& s : profile_.scores) score += s.weight * s.plugin->Score(state, cand);
     cand.placement.score = score;
+    if (group_buf_.start == earliest) {
+      tied_rest = tied == 0 ? pair.rest : std::min(tied_rest, pair.rest);
+      ++tied;
+    }
     candidates.push_back(std::move(cand));
     if (best < 0 || score > best_score || (score == best_score && pair.rank < best_rank)) {
       best = static_cast<int>(candidates.size()) - 1;
@@ -535,15 +548,22 @@ Decision Engine::Decide(const CompiledRequest& request, const Calendar& calendar
   for (SiteIndex site : order) {
     if (site == chosen || reasons[static_cast<size_t>(site)]) continue;
     const Candidate* c = site_best[static_cast<size_t>(site)];
-    bool was_cut = false, was_searched = false;
+    bool was_cut = false, was_searched = false, was_passed = false;
     for (const auto& [s, m] : cut_short) was_cut |= s == site;
     for (const auto& [s, m] : searched) was_searched |= s == site;
-    if (!was_cut && !was_searched) continue;  // filtered out above
+    for (const auto& [s, m] : not_compared) was_passed |= s == site;
+    if (!was_cut && !was_searched && !was_passed) continue;  // filtered out above
     if (c != nullptr) {
       reject(site, ReasonCode::kNotChosen, "Score",
              "could start at " + TimeString(c->placement.start) + " with score " +
                  ScoreString(c->placement.score) + "; the chosen site scored " +
                  ScoreString(best_score));
+      continue;
+    }
+    if (was_passed) {
+      reject(site, ReasonCode::kNotChosen, "Score",
+             "not compared: " + std::to_string(tied) +
+                 " candidates at no better price or preference start when the window opens");
       continue;
     }
     if (was_cut && !options.explain) {

@@ -62,6 +62,13 @@ struct DecideOptions {
   // them by their capacity bounds. The decision is the same either way (tests
   // check it); the ordered search is faster on many sites.
   bool in_preference_order = false;
+  // Once this many candidates start when the window opens (nothing can start
+  // earlier), a pair whose price and preference scores could be no higher than
+  // theirs is not searched: it could only tie on start and differ in fit or
+  // fragmentation. Like the Kubernetes scheduler's percentageOfNodesToScore,
+  // it bounds the work on fleets of many similar sites; the engine does the
+  // same inside a site with pods and nodes. 0 compares every pair.
+  int32_t max_tied_candidates = 4;
 };
 
 class Engine {

@@ -412,6 +412,62 @@ TEST(EngineWithoutWindowTable, PodsTooLargeForTheTableAreStillSearched) {
   }
 }
 
+// Six alike sites, all free now; the last, in preference order, has a node
+// with one GPU free, where a one-GPU lease removes fragmentation instead of
+// adding it. Comparing every site finds it; with the default cap, four tied
+// candidates are compared and the others are reported as not compared.
+TEST(EngineTiedCandidates, AtMostTheCapAreComparedAndTheRestAreReported) {
+  FleetSpec spec;
+  spec.models = {Model("h100-sxm", "nvidia", 15832, 80)};
+  constexpr int kSites = 6;
+  for (int s = 0; s < kSites; ++s) {
+    SiteSpec site{
+        .id = *SiteId::Parse("s" + std::to_string(s)), .country = {}, .pods = {}, .prices = {}};
+    PodSpec pod{.id = *PodId::Parse("s" + std::to_string(s) + "-p0"), .nodes = {}};
+    for (int n = 0; n < 2; ++n) {
+      pod.nodes.push_back(
+          NodeSpec{.id = *NodeId::Parse("s" + std::to_string(s) + "-n" + std::to_string(n)),
+                   .model = *ModelId::Parse("h100-sxm"),
+                   .gpus = 8});
+    }
+    site.pods.push_back(pod);
+    spec.sites.push_back(site);
+  }
+  const Topology topo = *Topology::Build(spec);
+  Calendar calendar(topo);
+  const NodeIndex fragmented = topo.site(kSites - 1).first_node;
+  const Allocation seven[] = {{.node = fragmented, .gpus = 7}};
+  ASSERT_TRUE(
+      calendar.Reserve(1, *Interval::Make(kT0, kT0 + Duration::Seconds(100 * kHour)), seven).ok());
+  Engine engine(topo, MakeProfile("fragmentation-aware").value());
+  const Request r = MakeRequest(1, {"h100-sxm"}, kHour, Scope::kNode);
+
+  const DecideOptions all{.now = {},
+                          .explain = true,
+                          .reasons = true,
+                          .in_preference_order = false,
+                          .max_tied_candidates = 0};
+  Result<Decision> every = engine.Decide(r, calendar, all);
+  ASSERT_TRUE(every.ok() && every->placed());
+  EXPECT_EQ(every->placement->site, kSites - 1);
+  EXPECT_EQ(every->placement->allocations, (std::vector<Allocation>{{fragmented, 1}}));
+
+  Result<Decision> capped = engine.Decide(r, calendar);
+  ASSERT_TRUE(capped.ok() && capped->placed());
+  EXPECT_EQ(capped->placement->site, 0);
+  EXPECT_EQ(capped->placement->start, kT0.unix_seconds());
+  ASSERT_EQ(capped->reasons.size(), static_cast<size_t>(kSites - 1));
+  int not_compared = 0;
+  for (const SiteReason& reason : capped->reasons) {
+    EXPECT_EQ(reason.code, ReasonCode::kNotChosen) << reason.site;
+    if (reason.message.starts_with("not compared")) {
+      ++not_compared;
+      EXPECT_GE(reason.site, 4) << reason.message;
+    }
+  }
+  EXPECT_EQ(not_compared, kSites - 4);
+}
+
 TEST_F(EngineTest, ReserveRefusesAStalePlacement) {
   Engine engine = MakeEngine();
   Request r = MakeRequest(8, {"b200"}, kHour);
@@ -609,8 +665,18 @@ TEST_P(EngineProperty, OrderedSearchDecidesAsPreferenceOrderDoes) {
     Calendar calendar(topo, uniform(1, 30));
     Engine ordered(topo, MakeProfile(GetParam()).value());
     Engine in_order(topo, MakeProfile(GetParam()).value());
-    const DecideOptions by_preference{
-        .now = {}, .explain = true, .reasons = true, .in_preference_order = true};
+    // Every pair compared, as the two orders pass over different ones
+    // once enough candidates tie.
+    const DecideOptions by_bounds{.now = {},
+                                  .explain = true,
+                                  .reasons = true,
+                                  .in_preference_order = false,
+                                  .max_tied_candidates = 0};
+    const DecideOptions by_preference{.now = {},
+                                      .explain = true,
+                                      .reasons = true,
+                                      .in_preference_order = true,
+                                      .max_tied_candidates = 0};
     const Seconds t0 = 1000;
     ReservationId next = 1;
     for (int q = 0; q < 60; ++q) {
@@ -629,7 +695,7 @@ TEST_P(EngineProperty, OrderedSearchDecidesAsPreferenceOrderDoes) {
         if (uniform(0, 3) == 0) r.sites.push_back(*SiteId::Parse("s" + std::to_string(s)));
       }
       std::shuffle(r.sites.begin(), r.sites.end(), rng);
-      Result<Decision> a = ordered.Decide(r, calendar);
+      Result<Decision> a = ordered.Decide(r, calendar, by_bounds);
       Result<Decision> b = in_order.Decide(r, calendar, by_preference);
       ASSERT_TRUE(a.ok() && b.ok());
       const std::string where =
