@@ -296,27 +296,33 @@ size_t CellWindowTable::NodeFirstStarts(CellIndex cell, int32_t gpus, Seconds du
   };
   const uint16_t first_needed = cap_run(q0 - p0 + 1);
   const uint16_t needed = cap_run(window);
+  // open[k]: all ones while node k may still get a start, else 0; the longest
+  // open run is then a vectorized maximum, and the nodes are looked at one by
+  // one only in buckets where some open run is long enough.
+  uint16_t open[kMaxCellNodes] = {};
+  for (size_t k = 0; k < nodes; ++k) {
+    if (first[k] == kNoStart) open[k] = 0xFFFF;
+  }
+  auto settle = [&](uint16_t length, Seconds start) {
+    for (size_t k = 0; k < nodes; ++k) {
+      if ((run[k] & open[k]) >= length) {
+        first[k] = start;
+        open[k] = 0;
+        --left;
+      }
+    }
+  };
   for (int64_t b = p0; b <= last_b && left > 0; ++b) {
     const uint8_t* most = RowOrFresh(c, b) + half;
+    uint16_t longest = 0;
     for (size_t k = 0; k < half; ++k) {
       run[k] = most[k] >= need ? static_cast<uint16_t>(run[k] + (run[k] < 65535)) : uint16_t{0};
+      longest = std::max(longest, static_cast<uint16_t>(run[k] & open[k]));
     }
-    if (b == q0) {
-      for (size_t k = 0; k < nodes; ++k) {
-        if (run[k] >= first_needed && first[k] == kNoStart) {
-          first[k] = from;
-          --left;
-        }
-      }
-    }
+    if (b == q0 && longest >= first_needed) settle(first_needed, from);
     const int64_t p = b - window + 1;
-    if (p > p0 && p <= last_p) {
-      for (size_t k = 0; k < nodes; ++k) {
-        if (run[k] >= needed && first[k] == kNoStart) {
-          first[k] = static_cast<Seconds>(p) * bucket_width_;
-          --left;
-        }
-      }
+    if (p > p0 && p <= last_p && longest >= needed) {
+      settle(needed, static_cast<Seconds>(p) * bucket_width_);
     }
   }
   return left;
