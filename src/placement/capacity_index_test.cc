@@ -112,6 +112,76 @@ TEST(CapacityIndex, BoundsMatchARecount) {
   }
 }
 
+// NextPossible is the first start the bounds allow (the window's start, or a
+// bucket's start after it, whose window's buckets all have enough) and the run
+// of starts after it that they allow too; checked against a scan of Bound()
+// over long ranges (hundreds of buckets, so the blockwise scans are used) at
+// the levels with 8-bit and 32-bit series.
+TEST(CapacityIndex, NextPossibleIsTheRunTheBoundsAllow) {
+  const Topology topo = SmallFleet();
+  constexpr Seconds kWidth = 10;
+  Calendar cal(topo, kWidth);
+  std::mt19937_64 rng(17);
+  auto uniform = [&rng](int64_t lo, int64_t hi) {
+    return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
+  };
+  for (int op = 0; op < 600; ++op) {
+    const Seconds s = uniform(-100, 6000);
+    const auto node = static_cast<NodeIndex>(uniform(0, topo.num_nodes() - 1));
+    Allocation a[] = {{node, static_cast<int32_t>(uniform(1, topo.node(node).gpus))}};
+    (void)cal.Reserve(static_cast<ReservationId>(op + 1), Iv(s, s + uniform(1, 300)), a);
+  }
+  const CapacityIndex& index = cal.index();
+  using Level = CapacityIndex::Level;
+  struct Series {
+    Level level;
+    int32_t groups;
+  };
+  const Series kSeries[] = {{Level::kCell, topo.num_cells()},
+                            {Level::kNode, topo.num_nodes()},
+                            {Level::kCellNode, topo.num_cells()}};
+  int runs = 0;
+  for (int q = 0; q < 4000; ++q) {
+    const Series& series = kSeries[q % 3];
+    const auto group = static_cast<int32_t>(uniform(0, series.groups - 1));
+    const int64_t gpus = uniform(1, 26);
+    const Seconds d = uniform(1, 1000);
+    const Seconds earliest = uniform(-200, 6200);
+    const Seconds latest = earliest + uniform(0, 3000);
+    auto blocked = [&](int64_t b) { return index.Bound(series.level, group, b) < gpus; };
+    auto clear = [&](Seconds start) {
+      for (int64_t b = index.BucketOf(start); b <= index.BucketOf(start + d - 1); ++b) {
+        if (blocked(b)) return false;
+      }
+      return true;
+    };
+    std::optional<Seconds> first;
+    for (Seconds start = earliest; start <= latest;
+         start = index.BucketStart(index.BucketOf(start) + 1)) {
+      if (clear(start)) {
+        first = start;
+        break;
+      }
+    }
+    const auto got = index.NextPossible(series.level, group, gpus, d, earliest, latest);
+    const std::string where = "query " + std::to_string(q);
+    ASSERT_EQ(got.has_value(), first.has_value()) << where;
+    EXPECT_EQ(index.FirstPossible(series.level, group, gpus, d, earliest, latest), first) << where;
+    if (!first) continue;
+    ++runs;
+    Seconds end = latest;
+    for (int64_t b = index.BucketOf(*first); b <= index.BucketOf(latest + d - 1); ++b) {
+      if (blocked(b)) {
+        end = std::min(latest, index.BucketStart(b) - d);
+        break;
+      }
+    }
+    EXPECT_EQ(got->first, *first) << where;
+    EXPECT_EQ(got->second, end) << where;
+  }
+  EXPECT_GT(runs, 1000);
+}
+
 // After the calendar forgets its past, the bounds stay exact for buckets wholly
 // after the horizon and remain upper bounds for the bucket holding it.
 TEST(CapacityIndex, StaysValidWhenThePastIsForgotten) {
