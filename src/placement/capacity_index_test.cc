@@ -31,6 +31,18 @@ Topology SmallFleet() {
   return *Topology::Build(spec);
 }
 
+// Uniform integers in [lo, hi], from a seeded generator.
+class Uniform {
+ public:
+  explicit Uniform(uint64_t seed) : rng_(seed) {}
+  int64_t operator()(int64_t lo, int64_t hi) {
+    return std::uniform_int_distribution<int64_t>(lo, hi)(rng_);
+  }
+
+ private:
+  std::mt19937_64 rng_;
+};
+
 Interval Iv(Seconds s, Seconds e) {
   return *Interval::Make(Instant::FromUnixSeconds(s), Instant::FromUnixSeconds(e));
 }
@@ -42,10 +54,7 @@ TEST(CapacityIndex, BoundsMatchARecount) {
   constexpr Seconds kWidth = 10;
   Calendar cal(topo, kWidth);
   ASSERT_TRUE(cal.index().has_node_levels());
-  std::mt19937_64 rng(3);
-  auto uniform = [&rng](int64_t lo, int64_t hi) {
-    return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
-  };
+  Uniform uniform(3);
   std::vector<ReservationId> live;
   for (int op = 0; op < 3000; ++op) {
     if (live.empty() || uniform(0, 2) > 0) {
@@ -121,10 +130,7 @@ TEST(CapacityIndex, NextPossibleIsTheRunTheBoundsAllow) {
   const Topology topo = SmallFleet();
   constexpr Seconds kWidth = 10;
   Calendar cal(topo, kWidth);
-  std::mt19937_64 rng(17);
-  auto uniform = [&rng](int64_t lo, int64_t hi) {
-    return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
-  };
+  Uniform uniform(17);
   for (int op = 0; op < 600; ++op) {
     const Seconds s = uniform(-100, 6000);
     const auto node = static_cast<NodeIndex>(uniform(0, topo.num_nodes() - 1));
@@ -188,10 +194,7 @@ TEST(CapacityIndex, StaysValidWhenThePastIsForgotten) {
   const Topology topo = SmallFleet();
   constexpr Seconds kWidth = 10;
   Calendar cal(topo, kWidth);
-  std::mt19937_64 rng(9);
-  auto uniform = [&rng](int64_t lo, int64_t hi) {
-    return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
-  };
+  Uniform uniform(9);
   Seconds now = 0;
   for (int op = 0; op < 4000; ++op) {
     if (op % 50 == 0) {
@@ -227,10 +230,7 @@ TEST(CapacityIndex, StaysValidWhenThePastIsForgotten) {
 // Searching through the index finds exactly what the plain sweep finds.
 TEST(CapacityIndex, IndexedSearchEqualsPlainSearch) {
   const Topology topo = SmallFleet();
-  std::mt19937_64 rng(5);
-  auto uniform = [&rng](int64_t lo, int64_t hi) {
-    return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
-  };
+  Uniform uniform(5);
   SearchScratch scratch;
   int found = 0, none = 0;
   for (int instance = 0; instance < 40; ++instance) {

@@ -367,18 +367,23 @@ TEST_F(EngineTest, StrategiesPickDifferentNodes) {
 // A pod of more nodes than the window table keeps (CellWindowTable::kMaxCellNodes)
 // turns the table off; every scope is then searched from the capacity index and
 // the change points alone, and still finds the earliest start.
+// A pod of `nodes` 8-GPU h100-sxm nodes named prefix0, prefix1, ...
+PodSpec H100Pod(const std::string& id, const std::string& node_prefix, int nodes) {
+  PodSpec pod{.id = *PodId::Parse(id), .nodes = {}};
+  for (int n = 0; n < nodes; ++n) {
+    pod.nodes.push_back(NodeSpec{.id = *NodeId::Parse(node_prefix + std::to_string(n)),
+                                 .model = *ModelId::Parse("h100-sxm"),
+                                 .gpus = 8});
+  }
+  return pod;
+}
+
 TEST(EngineWithoutWindowTable, PodsTooLargeForTheTableAreStillSearched) {
   FleetSpec spec;
   spec.models = {Model("h100-sxm", "nvidia", 15832, 80)};
   SiteSpec site{.id = *SiteId::Parse("big-1"), .country = {}, .pods = {}, .prices = {}};
-  PodSpec pod{.id = *PodId::Parse("big-1-p0"), .nodes = {}};
   constexpr int kNodes = CellWindowTable::kMaxCellNodes + 6;
-  for (int n = 0; n < kNodes; ++n) {
-    pod.nodes.push_back(NodeSpec{.id = *NodeId::Parse("big-" + std::to_string(n)),
-                                 .model = *ModelId::Parse("h100-sxm"),
-                                 .gpus = 8});
-  }
-  site.pods.push_back(pod);
+  site.pods.push_back(H100Pod("big-1-p0", "big-", kNodes));
   spec.sites.push_back(site);
   const Topology topo = *Topology::Build(spec);
   Calendar calendar(topo);
@@ -423,14 +428,8 @@ TEST(EngineTiedCandidates, AtMostTheCapAreComparedAndTheRestAreReported) {
   for (int s = 0; s < kSites; ++s) {
     SiteSpec site{
         .id = *SiteId::Parse("s" + std::to_string(s)), .country = {}, .pods = {}, .prices = {}};
-    PodSpec pod{.id = *PodId::Parse("s" + std::to_string(s) + "-p0"), .nodes = {}};
-    for (int n = 0; n < 2; ++n) {
-      pod.nodes.push_back(
-          NodeSpec{.id = *NodeId::Parse("s" + std::to_string(s) + "-n" + std::to_string(n)),
-                   .model = *ModelId::Parse("h100-sxm"),
-                   .gpus = 8});
-    }
-    site.pods.push_back(pod);
+    site.pods.push_back(
+        H100Pod("s" + std::to_string(s) + "-p0", "s" + std::to_string(s) + "-n", 2));
     spec.sites.push_back(site);
   }
   const Topology topo = *Topology::Build(spec);
