@@ -25,6 +25,24 @@ TEST(CheckRequestJson, ParsesExport) {
   EXPECT_EQ(request->regimes, (std::vector<std::string>{"us-ear-2025-01-diffusion"}));
 }
 
+// Declared training compute implies training unless another end use is given.
+TEST(CheckRequestJson, TrainingFlopImpliesTraining) {
+  const std::string base = R"({"kind": "remote_access", "date": "2025-11-01",
+    "item": "h100-sxm", "count": 64, "site_country": "MY",
+    "operator": {"name": "Op", "hq": "US"}, "tenant": {"name": "Lab", "hq": "CN"})";
+  Result<CheckRequest> flop_only = CheckRequestFromJson(json::parse(base + R"(,
+    "training_flop": 3e24})"));
+  ASSERT_TRUE(flop_only.ok()) << flop_only.status();
+  EXPECT_EQ(flop_only->end_use, EndUse::kTraining);
+  Result<CheckRequest> inference = CheckRequestFromJson(json::parse(base + R"(,
+    "end_use": "inference", "training_flop": 3e24})"));
+  ASSERT_TRUE(inference.ok()) << inference.status();
+  EXPECT_EQ(inference->end_use, EndUse::kInference);
+  Result<CheckRequest> neither = CheckRequestFromJson(json::parse(base + "}"));
+  ASSERT_TRUE(neither.ok()) << neither.status();
+  EXPECT_EQ(neither->end_use, EndUse::kUndeclared);
+}
+
 TEST(CheckRequestJson, ErrorsNameTheField) {
   struct Case {
     const char* body;
