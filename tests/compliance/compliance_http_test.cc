@@ -6,7 +6,6 @@
 
 #include <boost/json.hpp>
 #include <filesystem>
-#include <regex>
 #include <set>
 #include <string>
 
@@ -47,10 +46,8 @@ class ComplianceHttpTest : public testing::Test {
     }
     server_ = new Child(
         {STRAITS_BINARY, "--db", db, "serve", "--listen", "127.0.0.1:0", "--threads", "2"});
-    std::string line = server_->WaitForLine("serving http://", 20000);
-    std::smatch m;
-    ASSERT_TRUE(std::regex_search(line, m, std::regex(R"(127\.0\.0\.1:(\d+))"))) << line;
-    port_ = std::stoi(m[1]);
+    port_ = testing_support::WaitForServePort(*server_);
+    ASSERT_GT(port_, 0);
   }
 
   static void TearDownTestSuite() {

@@ -7,7 +7,6 @@
 #include <boost/json.hpp>
 #include <filesystem>
 #include <memory>
-#include <regex>
 #include <thread>
 
 #include "http_client.h"
@@ -38,10 +37,8 @@ class HttpServerTest : public testing::Test {
     ASSERT_EQ(import.exit_code, 0) << import.err;
     server_ = new Child({STRAITS_BINARY, "--db", *db_, "serve", "--listen", "127.0.0.1:0",
                          "--threads", "2", "--body-limit", "4096"});
-    std::string line = server_->WaitForLine("serving http://", 20000);
-    std::smatch m;
-    ASSERT_TRUE(std::regex_search(line, m, std::regex(R"(127\.0\.0\.1:(\d+))"))) << line;
-    port_ = std::stoi(m[1]);
+    port_ = testing_support::WaitForServePort(*server_);
+    ASSERT_GT(port_, 0);
   }
 
   static void TearDownTestSuite() {
@@ -193,10 +190,8 @@ TEST(HttpServerShutdown, SigtermFinishesAndClosesTheDatabase) {
   const std::string db = (dir / "s.db").string();
   ASSERT_EQ(RunStraits({STRAITS_BINARY, "--db", db, "init", "--quiet"}).exit_code, 0);
   Child server({STRAITS_BINARY, "--db", db, "serve", "--listen", "127.0.0.1:0"});
-  std::string line = server.WaitForLine("serving http://", 20000);
-  std::smatch m;
-  ASSERT_TRUE(std::regex_search(line, m, std::regex(R"(127\.0\.0\.1:(\d+))")));
-  const int port = std::stoi(m[1]);
+  const int port = testing_support::WaitForServePort(server);
+  ASSERT_GT(port, 0);
   HttpConnection idle("127.0.0.1", port);  // an idle keep-alive connection must not block exit
   ASSERT_EQ(idle.Request("GET", "/healthz", "").status, 200);
   server.Signal(SIGTERM);

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <regex>
 #include <thread>
 
 namespace straits::testing_support {
@@ -130,6 +131,13 @@ std::string Child::DrainStdout() {
   std::string out = buffered_ + ReadAll(out_fd_);
   buffered_.clear();
   return out;
+}
+
+int WaitForServePort(Child& server, int timeout_ms) {
+  const std::string line = server.WaitForLine("serving http://", timeout_ms);
+  std::smatch m;
+  if (!std::regex_search(line, m, std::regex(R"(127\.0\.0\.1:(\d+))"))) return -1;
+  return std::stoi(m[1]);
 }
 
 }  // namespace straits::testing_support

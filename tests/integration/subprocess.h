@@ -42,4 +42,9 @@ class Child {
   bool exited_ = false;
 };
 
+// Waits for `straits serve`, started as `server` with `--listen 127.0.0.1:0`,
+// to say where it listens; returns the port, or -1 if it did not within
+// `timeout_ms`.
+int WaitForServePort(Child& server, int timeout_ms = 30000);
+
 }  // namespace straits::testing_support

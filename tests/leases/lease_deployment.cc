@@ -10,7 +10,6 @@
 #include <cstdio>
 #include <ctime>
 #include <map>
-#include <regex>
 #include <stdexcept>
 
 namespace straits::testing_support {
@@ -54,11 +53,8 @@ bool LeaseDeployment::Start(int threads) {
   server_ = std::make_unique<Child>(std::vector<std::string>{STRAITS_BINARY, "--db", db_, "serve",
                                                              "--listen", "127.0.0.1:0", "--threads",
                                                              std::to_string(threads)});
-  const std::string line = server_->WaitForLine("serving http://", 30000);
-  std::smatch m;
-  if (!std::regex_search(line, m, std::regex(R"(127\.0\.0\.1:(\d+))"))) return false;
-  port_ = std::stoi(m[1]);
-  return true;
+  port_ = testing_support::WaitForServePort(*server_);
+  return port_ > 0;
 }
 
 void LeaseDeployment::Kill() {

@@ -105,10 +105,8 @@ class RolesTest : public testing::Test {
     tokens_["tenant-b"] = Token("tenant-b");
     server_ = std::make_unique<Child>(std::vector<std::string>{
         STRAITS_BINARY, "--db", db_, "serve", "--listen", "127.0.0.1:0", "--threads", "2"});
-    std::string line = server_->WaitForLine("serving http://", 20000);
-    std::smatch m;
-    ASSERT_TRUE(std::regex_search(line, m, std::regex(R"(127\.0\.0\.1:(\d+))"))) << line;
-    port_ = std::stoi(m[1]);
+    port_ = testing_support::WaitForServePort(*server_);
+    ASSERT_GT(port_, 0);
   }
 
   static void TearDownTestSuite() {
