@@ -165,9 +165,7 @@ Result<LeaseSpec> SpecFromJson(const json::object& body, Instant now) {
     spec.end_use = *end_use;
   }
   STRAITS_ASSIGN_OR_RETURN(spec.training_flop, OptionalNumber(body, "training_flop"));
-  if (spec.training_flop && spec.end_use == policy::EndUse::kUndeclared) {
-    spec.end_use = policy::EndUse::kTraining;
-  }
+  spec.end_use = policy::ImpliedEndUse(spec.end_use, spec.training_flop.has_value());
   Status valid = ValidateSpec(spec);
   if (!valid.ok()) {
     // The spec names latest_end and max_price_per_gpu_hour; the request says max_price.

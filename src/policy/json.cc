@@ -285,9 +285,8 @@ Result<CheckRequest> CheckRequestFromJson(const json::value& body) {
   if (flop) {
     if (*flop < 0) return InvalidArgument("must be 0 or more", "training_flop");
     request.training_flop = *flop;
-    // Declared training compute declares training, as a lease's does.
-    if (request.end_use == EndUse::kUndeclared) request.end_use = EndUse::kTraining;
   }
+  request.end_use = ImpliedEndUse(request.end_use, flop.has_value());
   return request;
 }
 

@@ -34,6 +34,12 @@ inline constexpr int kEndUseCount = 4;
 // "undeclared", "training", "inference", "other".
 std::string_view EndUseName(EndUse end_use);
 std::optional<EndUse> ParseEndUse(std::string_view text);
+// The end use of a request that declares `end_use` and, or not, its training
+// compute: declared training compute declares training unless another end use
+// is given. Checks and leases both apply it.
+inline EndUse ImpliedEndUse(EndUse declared, bool has_training_flop) {
+  return has_training_flop && declared == EndUse::kUndeclared ? EndUse::kTraining : declared;
+}
 
 // A country as a dense index 0..675 ('A'..'Z' squared), for bit sets.
 using CountryIndex = uint16_t;
