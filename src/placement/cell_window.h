@@ -75,6 +75,16 @@ class CellWindowTable {
   void RangeExtremes(CellIndex cell, int64_t first, int64_t last, std::span<uint8_t> fewest,
                      std::span<uint8_t> most) const;
 
+  // For every node of `cell`, in node order, bounds on the GPUs it has free over
+  // any window of `duration` starting in [from, to]: lo[i] <= free <= hi[i],
+  // equal when the node offers the same count at every such start. Tighter than
+  // RangeExtremes over the buckets the windows touch when the windows share
+  // middle buckets they all cover: a node then offers the least it has free in
+  // them, whatever its usage does there, unless an edge bucket has fewer free.
+  // Buckets must be exact (not the horizon's) from `to` on.
+  void StartRangeBounds(CellIndex cell, Seconds from, Seconds to, Seconds duration,
+                        std::span<uint8_t> lo, std::span<uint8_t> hi) const;
+
   // A bound on the free total of the nodes of `cells` over windows of `duration`
   // starting in buckets [first, first + count): with s = max(bucket start, earliest),
   //   most[i] >= the free total at every start in [s, end of bucket first + i).
@@ -151,6 +161,10 @@ class CellWindowTable {
     return count_ > 0 && bucket >= first_ && bucket < first_ + count_ ? Row(cell, bucket)
                                                                       : &fresh_[cell * stride_];
   }
+  // Lowers fewest[i] and raises most[i] (kMaxCellNodes wide) to the node's
+  // counts over buckets [first, last] of `cell`; nothing for an empty range.
+  void AccumulateRange(size_t cell, int64_t first, int64_t last, uint8_t* fewest,
+                       uint8_t* most) const;
   // Sum of `half_` bytes.
   int32_t SumHalf(const uint8_t* bytes) const;
   // The minima of `windows` windows of `length` rows of `cell`, the k-th from

@@ -197,6 +197,45 @@ TEST(CellWindowTable, WindowAndStartBoundsBracketTheExactFreeGpus) {
   }
 }
 
+// The bounds over a range of starts bracket each node's free GPUs at every
+// start of the range, and are equal only when the node offers the same count
+// at all of them; they meet for nodes whose usage dips only in the middle of
+// the windows, which the test requires to happen.
+TEST(CellWindowTable, StartRangeBoundsBracketEveryStartOfTheRange) {
+  const Topology topo = SmallFleet();
+  int64_t met_with_changes = 0;
+  for (Seconds width : {1, 4, 10}) {
+    RandomCalendar rc(topo, width, static_cast<uint64_t>(width) * 57);
+    for (int op = 0; op < 400; ++op) rc.Step(op, true);
+    const Calendar& cal = rc.cal();
+    const CellWindowTable& table = cal.windows();
+    std::vector<uint8_t> lo(CellWindowTable::kMaxCellNodes), hi(CellWindowTable::kMaxCellNodes);
+    for (int q = 0; q < 300; ++q) {
+      const Seconds d = rc.Uniform(1, 120);
+      const Seconds from = rc.now() + rc.Uniform(0, 200);
+      const Seconds to = from + rc.Uniform(0, 3 * width);
+      const auto cell = static_cast<CellIndex>(rc.Uniform(0, topo.num_cells() - 1));
+      const CellInfo& info = topo.cell(cell);
+      table.StartRangeBounds(cell, from, to, d, lo, hi);
+      for (NodeIndex n = info.first_node; n < info.end_node; ++n) {
+        const auto i = static_cast<size_t>(n - info.first_node);
+        int32_t least = cal.capacity(n), most = 0;
+        for (Seconds s = from; s <= to; ++s) {
+          least = std::min(least, cal.FreeGpus(n, s, s + d));
+          most = std::max(most, cal.FreeGpus(n, s, s + d));
+        }
+        ASSERT_LE(lo[i], least) << "width " << width << " q " << q << " node " << n;
+        ASSERT_GE(hi[i], most) << "width " << width << " q " << q << " node " << n;
+        if (lo[i] != hi[i]) continue;
+        ASSERT_EQ(least, most) << "width " << width << " q " << q << " node " << n;
+        const auto [fewest, freest] = FreeRange(cal, n, from, to + d);
+        if (fewest != freest) ++met_with_changes;
+      }
+    }
+  }
+  EXPECT_GT(met_with_changes, 50);
+}
+
 // The block bound over any set of cells is, for every start bucket, the sum
 // over the cells of their least block sum among the blocks every start in the
 // bucket covers completely, recounted here from the stored fewest-free counts.
