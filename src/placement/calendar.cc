@@ -382,7 +382,7 @@ Calendar::Probe Calendar::ProbeStart(std::span<const CellIndex> cells,
              });
   int64_t most = 0;
   for (size_t k = 0; k < count; ++k) most += scratch.hi_[k];
-  if (most < gpus) return Probe::kBucketImpossible;
+  if (most < gpus) return Probe::kInfeasible;
   // Exact: the table where it is exact, the change points elsewhere. `most`
   // stays an upper bound on the total as nodes are measured, so a start that
   // is short is known to be as soon as it drops below `gpus`.

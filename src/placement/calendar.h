@@ -255,10 +255,10 @@ class Calendar {
   // table is kept (so the searches may use it).
   bool WindowLayoutMatches(std::span<const CellIndex> cells,
                            std::span<const NodeIndex> nodes) const;
-  // What the window table tells about starting `nodes` (laid out as `cells`) at
-  // `s`: feasible (then `free_out` gets each node's exact free GPUs), infeasible
-  // at `s`, or impossible at every start from `s` to the end of its bucket.
-  enum class Probe { kFeasible, kInfeasible, kBucketImpossible };
+  // Whether `nodes` (laid out as `cells`) can start at `s`, from the window
+  // table where it is exact and the change points elsewhere; when feasible,
+  // `free_out` gets each node's exact free GPUs.
+  enum class Probe { kFeasible, kInfeasible };
   Probe ProbeStart(std::span<const CellIndex> cells, std::span<const NodeIndex> nodes, int64_t gpus,
                    Seconds duration, Seconds s, SearchScratch& scratch,
                    std::vector<int32_t>* free_out) const;

@@ -332,27 +332,56 @@ void CellWindowTable::WindowBounds(CellIndex cell, Seconds start, Seconds end,
                                    std::span<uint8_t> lo, std::span<uint8_t> hi) const {
   const auto c = static_cast<size_t>(cell);
   const auto nodes = static_cast<size_t>(cell_nodes_[c]);
-  const uint8_t* fresh = &fresh_[c * stride_];
-  std::copy(fresh, fresh + nodes, lo.begin());
-  std::copy(fresh + half_, fresh + half_ + nodes, hi.begin());
-  if (count_ == 0) return;
-  // Only stored buckets can lower the capacities.
-  const int64_t from = std::max(BucketOf(start), first_);
-  const int64_t to = std::min(BucketOf(end - 1), first_ + count_ - 1);
-  // Full-width minima over fixed-size arrays vectorize; the padding is never read back.
+  const int64_t first = BucketOf(start);
+  const int64_t last = BucketOf(end - 1);
+  // The buckets the window covers completely, and the (at most two) it
+  // touches only in part: all of [first, last] when it covers none.
+  const int64_t mid_first = BucketOf(start - 1) + 1;
+  const int64_t mid_last = BucketOf(end) - 1;
+  const bool has_mid = mid_first <= mid_last;
+  // Full-width arrays vectorize; the padding is never read back.
   uint8_t lo_acc[kMaxCellNodes], hi_acc[kMaxCellNodes];
-  std::copy(lo.begin(), lo.begin() + static_cast<ptrdiff_t>(nodes), lo_acc);
-  std::copy(hi.begin(), hi.begin() + static_cast<ptrdiff_t>(nodes), hi_acc);
-  std::fill(lo_acc + nodes, lo_acc + kMaxCellNodes, uint8_t{0});
-  std::fill(hi_acc + nodes, hi_acc + kMaxCellNodes, uint8_t{0});
+  std::fill(lo_acc, lo_acc + kMaxCellNodes, std::numeric_limits<uint8_t>::max());
+  std::fill(hi_acc, hi_acc + kMaxCellNodes, std::numeric_limits<uint8_t>::max());
   const size_t width = std::min(half_, static_cast<size_t>(kMaxCellNodes));
-  for (int64_t b = from; b <= to; ++b) {
-    const uint8_t* row = Row(c, b);
+  auto edge = [&](int64_t b) {
+    const uint8_t* row = RowOrFresh(c, b);
     for (size_t i = 0; i < width; ++i) lo_acc[i] = std::min(lo_acc[i], row[i]);
     for (size_t i = 0; i < width; ++i) hi_acc[i] = std::min(hi_acc[i], row[half_ + i]);
+  };
+  for (int64_t b = first; b <= (has_mid ? mid_first - 1 : last); ++b) edge(b);
+  if (has_mid) {
+    for (int64_t b = mid_last + 1; b <= last; ++b) edge(b);
+    // In a bucket it covers, the window holds the node's least-free instant.
+    uint8_t mid[kMaxCellNodes];
+    std::fill(mid, mid + kMaxCellNodes, std::numeric_limits<uint8_t>::max());
+    AccumulateFewest(c, mid_first, mid_last, mid);
+    MinInto(lo_acc, lo_acc, mid, width);
+    MinInto(hi_acc, hi_acc, mid, width);
   }
   std::copy(lo_acc, lo_acc + nodes, lo.begin());
   std::copy(hi_acc, hi_acc + nodes, hi.begin());
+}
+
+void CellWindowTable::AccumulateFewest(size_t cell, int64_t first, int64_t last,
+                                       uint8_t* fewest) const {
+  const size_t width = std::min(half_, static_cast<size_t>(kMaxCellNodes));
+  for (int64_t b = first; b <= last;) {
+    const int64_t block = BlockOf(b);
+    const uint8_t* values = nullptr;
+    if (block * kBlock == b && b + kBlock - 1 <= last) {
+      values = block_count_ > 0 && block >= block_first_ && block < block_first_ + block_count_
+                   ? &block_mins_[(cell * static_cast<size_t>(block_count_) +
+                                   static_cast<size_t>(block - block_first_)) *
+                                  half_]
+                   : &fresh_[cell * stride_];
+      b += kBlock;
+    } else {
+      values = RowOrFresh(cell, b);
+      ++b;
+    }
+    for (size_t i = 0; i < width; ++i) fewest[i] = std::min(fewest[i], values[i]);
+  }
 }
 
 int32_t CellWindowTable::SumHalf(const uint8_t* bytes) const {
@@ -506,13 +535,11 @@ void CellWindowTable::StartRangeBounds(CellIndex cell, Seconds from, Seconds to,
   const auto nodes = static_cast<size_t>(cell_nodes_[c]);
   const size_t width = std::min(half_, static_cast<size_t>(kMaxCellNodes));
   // Full-width arrays vectorize; the padding is never read back.
-  uint8_t mid_lo[kMaxCellNodes], mid_hi[kMaxCellNodes], edge_lo[kMaxCellNodes],
-      edge_hi[kMaxCellNodes];
+  uint8_t mid_lo[kMaxCellNodes], edge_lo[kMaxCellNodes], edge_hi[kMaxCellNodes];
   std::fill(mid_lo, mid_lo + kMaxCellNodes, std::numeric_limits<uint8_t>::max());
   std::fill(edge_lo, edge_lo + kMaxCellNodes, std::numeric_limits<uint8_t>::max());
-  std::fill(mid_hi, mid_hi + kMaxCellNodes, uint8_t{0});
   std::fill(edge_hi, edge_hi + kMaxCellNodes, uint8_t{0});
-  AccumulateRange(c, mid_first, mid_last, mid_lo, mid_hi);
+  AccumulateFewest(c, mid_first, mid_last, mid_lo);
   AccumulateRange(c, first, mid_first - 1, edge_lo, edge_hi);
   AccumulateRange(c, mid_last + 1, last, edge_lo, edge_hi);
   // Every window holds the middle's least-free instant, so it offers at most

@@ -7,15 +7,18 @@
 // two cache misses into a different array per node, and a search tries many
 // pods. From these two bytes per node and bucket the free GPUs of every node of
 // a pod over a window follow without touching the change points:
-//     lo(node, window) = min over the window's buckets of fewest-free
-//     hi(node, window) = min over the window's buckets of most-free
-// bracket the node's free GPUs over any window that covers exactly those
-// buckets (fewer are free during the window than at its freest instant in any
-// bucket it touches, and no fewer than in the worst instant of all of them),
-// and when lo == hi they are exact. With a few change points per node and day,
-// nearly every node of a window is exact; the rest are measured from their
-// change points. Sums of lo say "this start is certainly feasible", sums of hi
-// "no start in this bucket is", so most searches end at their first candidate.
+//     lo(node, window) = min over the buckets it touches of fewest-free
+//     hi(node, window) = min of most-free over the buckets it touches in part
+//                        and of fewest-free over those it covers completely
+// bracket the node's free GPUs over the window (fewer are free during it than
+// at its freest instant in any bucket it touches, or than at the least-free
+// instant of a bucket it holds whole; and no fewer than in the worst instant
+// of all of them), and when lo == hi they are exact: a node whose usage dips
+// only in buckets the window covers is exact however often it changes there.
+// With a few change points per node and day, nearly every node of a window is
+// exact; the rest are measured from their change points. Sums of lo say "this
+// start is certainly feasible", sums of hi "it is not", so most searches end
+// at their first candidate.
 //
 // Layout: per cell, per bucket, `stride` bytes: the fewest-free of its nodes,
 // then their most-free (padded to a fixed stride). A window of B buckets of a
@@ -65,7 +68,9 @@ class CellWindowTable {
   void Add(NodeIndex node, int64_t first, int64_t last, int32_t lo_delta, int32_t hi_delta);
 
   // For every node of `cell`, in node order, the bounds lo[i] <= free GPUs of
-  // the node over [start, end) <= hi[i]; exact when lo[i] == hi[i]. start < end.
+  // the node over [start, end) <= hi[i] described above; exact when
+  // lo[i] == hi[i]. start < end. The buckets the window covers are read a
+  // block (kBlock buckets) at a time where they can be, from the block minima.
   void WindowBounds(CellIndex cell, Seconds start, Seconds end, std::span<uint8_t> lo,
                     std::span<uint8_t> hi) const;
 
@@ -165,6 +170,9 @@ class CellWindowTable {
   // counts over buckets [first, last] of `cell`; nothing for an empty range.
   void AccumulateRange(size_t cell, int64_t first, int64_t last, uint8_t* fewest,
                        uint8_t* most) const;
+  // Lowers fewest[i] (kMaxCellNodes wide) to the node's fewest-free count over
+  // buckets [first, last] of `cell`, taking whole blocks from block_mins_.
+  void AccumulateFewest(size_t cell, int64_t first, int64_t last, uint8_t* fewest) const;
   // Sum of `half_` bytes.
   int32_t SumHalf(const uint8_t* bytes) const;
   // The minima of `windows` windows of `length` rows of `cell`, the k-th from

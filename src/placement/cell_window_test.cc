@@ -156,10 +156,19 @@ TEST(CellWindowTable, WindowAndStartBoundsBracketTheExactFreeGpus) {
         }
         return total;
       };
-      // Window bounds at one start.
+      // Window bounds at one start: exactly the bounds described, which
+      // bracket the exact count.
       table.WindowBounds(cell, earliest, earliest + d, lo, hi);
       for (NodeIndex n = info.first_node; n < info.end_node; ++n) {
         const auto i = static_cast<size_t>(n - info.first_node);
+        int32_t least = cal.capacity(n), most_bound = cal.capacity(n);
+        for (int64_t b = table.BucketOf(earliest); b <= table.BucketOf(earliest + d - 1); ++b) {
+          least = std::min(least, table.Lo(n, b));
+          const bool covered = b * width >= earliest && (b + 1) * width <= earliest + d;
+          most_bound = std::min(most_bound, covered ? table.Lo(n, b) : table.Hi(n, b));
+        }
+        ASSERT_EQ(lo[i], least) << "q " << q << " node " << n;
+        ASSERT_EQ(hi[i], most_bound) << "q " << q << " node " << n;
         const int32_t exact = cal.FreeGpus(n, earliest, earliest + d);
         ASSERT_LE(lo[i], exact);
         ASSERT_GE(hi[i], exact);
