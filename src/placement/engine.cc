@@ -165,29 +165,24 @@ bool Engine::SearchSiteModel(const CycleState& state, SiteIndex site, ModelIndex
       std::optional<Seconds> first = cal.index().FirstPossible(CapacityIndex::Level::kSiteModelPod,
                                                                group, gpus, d, earliest, limit);
       if (!first) return false;
-      // Each pod's first start its bound allows; search the pods in that order,
-      // so that once a pod can start at s, every pod whose bound is later than s
-      // is passed over without touching its nodes.
-      pod_order_.clear();
+      // Search the pods in the order of the first start their bounds allow, so
+      // that once a pod can start at s, every pod whose bound is later than s
+      // is passed over without touching its nodes. A pod whose bound is the
+      // site's is searched as soon as it is met (pods with equal bounds go in
+      // pod order), so once enough pods tie at the window's start the rest
+      // need no bound at all.
       for (CellIndex c : topology_.SiteModelCells(site, model)) {
         cal.index().PrefetchWindow(CapacityIndex::Level::kCell, c, *first, d);
       }
-      for (CellIndex c : topology_.SiteModelCells(site, model)) {
-        if (topology_.cell(c).gpus < gpus) continue;
-        std::optional<Seconds> bound =
-            cal.index().FirstPossible(CapacityIndex::Level::kCell, c, gpus, d, *first, limit);
-        if (bound) pod_order_.emplace_back(*bound, c);
-      }
-      std::sort(pod_order_.begin(), pod_order_.end());
       int tied_pods = 0;
       CellIndex best_cell = -1;
-      for (const auto& [bound, c] : pod_order_) {
-        if (bound > limit) break;
+      // Searches pod `c` from `bound`; true once enough pods tie at the start.
+      auto search_pod = [&](Seconds bound, CellIndex c) {
         const CellInfo& cell = topology_.cell(c);
         std::span<const NodeIndex> nodes = topology_.NodeSpan(cell.first_node, cell.end_node);
         std::optional<Seconds> s = cal.EarliestStartInGroup(
             CapacityIndex::Level::kCell, c, nodes, gpus, d, bound, limit, scratch_, &free_buf_);
-        if (!s) continue;
+        if (!s) return false;
         const double cost = select.Select(state, nodes, free_buf_, gpus, false, &alloc_buf_);
         // Earlier wins; at the same start, the selector's cheaper group, then the
         // first pod of the site.
@@ -203,7 +198,23 @@ bool Engine::SearchSiteModel(const CycleState& state, SiteIndex site, ModelIndex
         if (found && *s == limit && *s == earliest) ++tied_pods;
         found = true;
         limit = *s;
-        if (limit == earliest && tied_pods + 1 >= kMaxTiedPods) break;
+        return limit == earliest && tied_pods + 1 >= kMaxTiedPods;
+      };
+      pod_order_.clear();  // pods whose bound is later than the site's
+      for (CellIndex c : topology_.SiteModelCells(site, model)) {
+        if (topology_.cell(c).gpus < gpus) continue;
+        std::optional<Seconds> bound =
+            cal.index().FirstPossible(CapacityIndex::Level::kCell, c, gpus, d, *first, limit);
+        if (!bound) continue;
+        if (*bound != *first) {
+          pod_order_.emplace_back(*bound, c);
+        } else if (search_pod(*bound, c)) {
+          return true;
+        }
+      }
+      std::sort(pod_order_.begin(), pod_order_.end());
+      for (const auto& [bound, c] : pod_order_) {
+        if (bound > limit || search_pod(bound, c)) break;
       }
       return found;
     }
