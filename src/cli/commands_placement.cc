@@ -59,10 +59,24 @@ struct SimFlags {
   std::string strategy = std::string(kDefaultProfile);
   std::optional<double> window_slack;
   std::string mode = "replay";
+  int32_t max_tied = DecideOptions{}.max_tied_candidates;
   bool no_baseline = false;
   bool no_bound = false;
   bool json = false;
 };
+
+// The help text of --max-tied, shared by sim and place.
+std::string MaxTiedHelp() {
+  return "Once this many candidates start when the window opens, sites that could only tie "
+         "with them are not compared (default " +
+         std::to_string(DecideOptions{}.max_tied_candidates) +
+         ", as for leases; 0 compares every site)";
+}
+
+Status CheckMaxTied(int32_t max_tied) {
+  if (max_tied < 0) return InvalidArgument("must be a number >= 0", "--max-tied");
+  return Status::Ok();
+}
 
 // Progress on stderr: one line rewritten in place on a terminal, plain lines
 // otherwise (logs, CI).
@@ -86,6 +100,7 @@ Status Sim(const SimFlags& f) {
   if (Result<Profile> p = MakeProfile(f.strategy); !p.ok()) {
     return Status(p.status().code(), p.status().message(), "--strategy");
   }
+  STRAITS_RETURN_IF_ERROR(CheckMaxTied(f.max_tied));
   STRAITS_ASSIGN_OR_RETURN(Topology topology, LoadFleetTopology(f.fleet));
   std::vector<Trace> traces;
   for (const std::string& path : f.traces) {
@@ -102,6 +117,7 @@ Status Sim(const SimFlags& f) {
   options.window_slack = f.window_slack;
   options.mode = *mode;
   options.run_baseline = !f.no_baseline;
+  options.max_tied_candidates = f.max_tied;
   options.progress_every = 10000;
   options.progress = ReportProgress;
   options.monotonic_seconds = MonotonicSeconds;
@@ -142,6 +158,7 @@ struct PlaceFlags {
   std::string fleet;
   std::string request;
   std::string strategy = std::string(kDefaultProfile);
+  int32_t max_tied = DecideOptions{}.max_tied_candidates;
   bool json = false;
 };
 
@@ -177,6 +194,7 @@ Status Place(const PlaceFlags& f) {
   if (!profile.ok()) {
     return Status(profile.status().code(), profile.status().message(), "--strategy");
   }
+  STRAITS_RETURN_IF_ERROR(CheckMaxTied(f.max_tied));
   STRAITS_ASSIGN_OR_RETURN(Topology topology, LoadFleetTopology(f.fleet));
   bool is_array = false;
   STRAITS_ASSIGN_OR_RETURN(std::vector<Request> requests, LoadRequests(f.request, &is_array));
@@ -185,7 +203,9 @@ Status Place(const PlaceFlags& f) {
   json::array decisions;
   std::string text;
   for (size_t i = 0; i < requests.size(); ++i) {
-    Result<Decision> d = engine.Decide(requests[i], calendar);
+    DecideOptions options;
+    options.max_tied_candidates = f.max_tied;
+    Result<Decision> d = engine.Decide(requests[i], calendar, options);
     if (!d.ok()) {
       const std::string field = d.status().field();
       return Status(
@@ -241,6 +261,7 @@ void RegisterPlacementCommands(CLI::App& app, GlobalOptions& options, int& exit_
   sim->add_option("--window-slack", s->window_slack,
                   "Deadlines: latest_end = arrival + duration x (1 + X); default none");
   sim->add_option("--mode", s->mode, "replay (as it happened, default) or fill (FGD packing)");
+  sim->add_option("--max-tied", s->max_tied, MaxTiedHelp());
   sim->add_flag("--no-baseline", s->no_baseline, "Skip the Slurm-like baseline");
   sim->add_flag("--no-bound", s->no_bound, "Skip the LP upper bound");
   sim->add_flag("--json", s->json, "Machine-readable JSON");
@@ -260,6 +281,7 @@ void RegisterPlacementCommands(CLI::App& app, GlobalOptions& options, int& exit_
                    "Request JSON (docs/placement.md); an array is placed in order")
       ->required();
   place->add_option("--strategy", p->strategy, "One of: " + StrategyList());
+  place->add_option("--max-tied", p->max_tied, MaxTiedHelp());
   place->add_flag("--json", p->json, "Machine-readable JSON");
   place->callback([&exit_code, p] {
     Status st = Place(*p);

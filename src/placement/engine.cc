@@ -573,8 +573,9 @@ Decision Engine::Decide(const CompiledRequest& request, const Calendar& calendar
     }
     if (was_passed) {
       reject(site, ReasonCode::kNotChosen, "Score",
-             "not compared: " + std::to_string(tied) +
-                 " candidates at no better price or preference start when the window opens");
+             "not compared: " + std::to_string(tied) + (tied == 1 ? " candidate" : " candidates") +
+                 " at no better price or preference start" + (tied == 1 ? "s" : "") +
+                 " when the window opens");
       continue;
     }
     if (was_cut && !options.explain) {

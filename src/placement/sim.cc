@@ -11,6 +11,15 @@
 namespace straits::placement {
 namespace {
 
+// A replay needs only the placement: no explanations, no reasons per site.
+DecideOptions ReplayDecideOptions(const SimOptions& options) {
+  return DecideOptions{.now = {},
+                       .explain = false,
+                       .reasons = false,
+                       .in_preference_order = false,
+                       .max_tied_candidates = options.max_tied_candidates};
+}
+
 // Calendar history older than this behind the current time is dropped.
 constexpr Seconds kForgetEvery = 6 * 3600;
 constexpr Seconds kFragmentationSampleEvery = 3600;
@@ -165,8 +174,7 @@ SimMetrics RunEngine(const Topology& topology, const Trace& trace, const TraceRe
         ++m.unplaceable;
       } else {
         const double started = timer.Start();
-        Decision d = engine.Decide(*compiled, calendar,
-                                   DecideOptions{.now = {}, .explain = false, .reasons = false});
+        Decision d = engine.Decide(*compiled, calendar, ReplayDecideOptions(options));
         if (d.placed()) {
           // A decision on the current calendar always fits it.
           if (engine.Reserve(static_cast<ReservationId>(i + 1), *d.placement, calendar).ok()) {
@@ -235,8 +243,7 @@ SimMetrics RunEasyBackfill(const Topology& topology, const Trace& trace, const T
     now_only.earliest_start = t;
     now_only.latest_start = t;
     const double started = timer.Start();
-    Decision d = engine.Decide(now_only, calendar,
-                               DecideOptions{.now = {}, .explain = false, .reasons = false});
+    Decision d = engine.Decide(now_only, calendar, ReplayDecideOptions(options));
     bool ok = d.placed() &&
               engine.Reserve(static_cast<ReservationId>(i + 1), *d.placement, calendar).ok();
     timer.Stop(started, m);
@@ -297,8 +304,7 @@ SimMetrics RunEasyBackfill(const Topology& topology, const Trace& trace, const T
       CompiledRequest from_now = compiled[head];
       from_now.earliest_start = t;
       const double started = timer.Start();
-      Decision d = engine.Decide(from_now, calendar,
-                                 DecideOptions{.now = {}, .explain = false, .reasons = false});
+      Decision d = engine.Decide(from_now, calendar, ReplayDecideOptions(options));
       timer.Stop(started, m);
       if (!d.placed()) {  // can never start inside its window
         ++m.rejected;
@@ -461,11 +467,15 @@ Result<SimReport> Simulate(const Topology& topology, const Trace& trace,
   if (options.window_slack && !(*options.window_slack >= 0)) {
     return InvalidArgument("window slack must be >= 0", "window_slack");
   }
+  if (options.max_tied_candidates < 0) {
+    return InvalidArgument("must be >= 0 (0 compares every candidate)", "max_tied_candidates");
+  }
   SimReport report;
   report.trace = trace.source;
   report.mode = options.mode;
   report.fleet_gpus = topology.total_gpus();
   report.window_slack = options.window_slack;
+  report.max_tied_candidates = options.max_tied_candidates;
   std::vector<int32_t> demands;
   demands.reserve(trace.jobs.size());
   for (const TraceJob& job : trace.jobs) demands.push_back(job.gpus);
@@ -487,6 +497,9 @@ std::string FormatReport(const SimReport& report) {
            : "deadlines " + (report.window_slack
                                  ? "arrival + duration x " + Fixed(1 + *report.window_slack, 2)
                                  : std::string("none"))) +
+      (report.max_tied_candidates > 0 ? ", up to " + std::to_string(report.max_tied_candidates) +
+                                            " candidates tied at the window's start compared"
+                                      : std::string(", every tied candidate compared")) +
       "\n";
   char line[256];
   auto row = [&](const char* label, auto value_of) {
@@ -550,6 +563,7 @@ std::string ReportJson(const SimReport& report) {
       (report.mode == SimMode::kFill ? "fill" : "replay") +
       "\",\"fleet_gpus\":" + std::to_string(report.fleet_gpus) + ",\"window_slack\":" +
       (report.window_slack ? Fixed(*report.window_slack, 6) : std::string("null")) +
+      ",\"max_tied_candidates\":" + std::to_string(report.max_tied_candidates) +
       ",\"mix\":" + JsonString(report.mix) + ",\"engine\":" + metrics(report.engine) +
       ",\"baseline\":" + (report.baseline ? metrics(*report.baseline) : "null") +
       ",\"lp_bound_gpu_hours\":" +

@@ -45,6 +45,7 @@
 
 #include "core/status.h"
 #include "core/time.h"
+#include "placement/engine.h"
 #include "placement/fragmentation.h"
 #include "placement/profile.h"
 #include "placement/request.h"
@@ -86,6 +87,8 @@ struct SimOptions {
   Instant epoch = Instant::FromUnixSeconds(1'614'816'000);  // 2021-03-04, ElasticFlow's start
   bool run_baseline = true;
   int32_t backfill_depth = 100;
+  // DecideOptions::max_tied_candidates for the engine's decisions (0: all).
+  int32_t max_tied_candidates = DecideOptions{}.max_tied_candidates;
   // Progress callback, every `progress_every` jobs and at the end of each run.
   std::function<void(const SimProgress&)> progress;
   int64_t progress_every = 5000;
@@ -118,7 +121,8 @@ struct SimReport {
   SimMode mode = SimMode::kReplay;
   int64_t fleet_gpus = 0;
   std::optional<double> window_slack;
-  std::string mix;  // the workload mix used for fragmentation
+  int32_t max_tied_candidates = 0;  // as in SimOptions
+  std::string mix;                  // the workload mix used for fragmentation
   SimMetrics engine;
   std::optional<SimMetrics> baseline;
   // Upper bound on acceptable GPU-hours (placement/lp_bound.h), if computed.

@@ -87,6 +87,18 @@ TEST(Simulate, DeadlinesRejectLateJobs) {
   options.window_slack = -1;
   EXPECT_EQ(Simulate(topo, trace, options).status().code(), StatusCode::kInvalidArgument);
   options.window_slack = {};
+  options.max_tied_candidates = -1;
+  EXPECT_EQ(Simulate(topo, trace, options).status().field(), "max_tied_candidates");
+  options.max_tied_candidates = 2;
+  report = Simulate(topo, trace, options);
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->max_tied_candidates, 2);
+  EXPECT_NE(ReportJson(*report).find("\"max_tied_candidates\":2,"), std::string::npos);
+  EXPECT_NE(FormatReport(*report).find("up to 2 candidates tied"), std::string::npos);
+  options.max_tied_candidates = 0;
+  report = Simulate(topo, trace, options);
+  ASSERT_TRUE(report.ok());
+  EXPECT_NE(FormatReport(*report).find("every tied candidate compared"), std::string::npos);
   options.strategy = "random";
   EXPECT_EQ(Simulate(topo, trace, options).status().field(), "strategy");
 }
