@@ -535,17 +535,16 @@ void CellWindowTable::StartRangeBounds(CellIndex cell, Seconds from, Seconds to,
   const auto nodes = static_cast<size_t>(cell_nodes_[c]);
   const size_t width = std::min(half_, static_cast<size_t>(kMaxCellNodes));
   // Full-width arrays vectorize; the padding is never read back.
-  uint8_t mid_lo[kMaxCellNodes], edge_lo[kMaxCellNodes], edge_hi[kMaxCellNodes];
+  uint8_t mid_lo[kMaxCellNodes], edge_lo[kMaxCellNodes];
   std::fill(mid_lo, mid_lo + kMaxCellNodes, std::numeric_limits<uint8_t>::max());
   std::fill(edge_lo, edge_lo + kMaxCellNodes, std::numeric_limits<uint8_t>::max());
-  std::fill(edge_hi, edge_hi + kMaxCellNodes, uint8_t{0});
   AccumulateFewest(c, mid_first, mid_last, mid_lo);
-  AccumulateRange(c, first, mid_first - 1, edge_lo, edge_hi);
-  AccumulateRange(c, mid_last + 1, last, edge_lo, edge_hi);
+  AccumulateFewest(c, first, mid_first - 1, edge_lo);
+  AccumulateFewest(c, mid_last + 1, last, edge_lo);
   // Every window holds the middle's least-free instant, so it offers at most
   // that; and at least the least free anywhere. When no edge bucket has fewer
   // free than the middle, the two meet.
-  for (size_t i = 0; i < width; ++i) edge_lo[i] = std::min(edge_lo[i], mid_lo[i]);
+  MinInto(edge_lo, edge_lo, mid_lo, width);
   std::copy(edge_lo, edge_lo + nodes, lo.begin());
   std::copy(mid_lo, mid_lo + nodes, hi.begin());
 }
