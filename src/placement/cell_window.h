@@ -74,16 +74,10 @@ class CellWindowTable {
   void WindowBounds(CellIndex cell, Seconds start, Seconds end, std::span<uint8_t> lo,
                     std::span<uint8_t> hi) const;
 
-  // For every node of `cell`, in node order, the fewest GPUs free at any
-  // instant of buckets [first, last] and the most. When they are equal the
-  // node's usage does not change in those buckets.
-  void RangeExtremes(CellIndex cell, int64_t first, int64_t last, std::span<uint8_t> fewest,
-                     std::span<uint8_t> most) const;
-
   // For every node of `cell`, in node order, bounds on the GPUs it has free over
   // any window of `duration` starting in [from, to]: lo[i] <= free <= hi[i],
   // equal when the node offers the same count at every such start. Tighter than
-  // RangeExtremes over the buckets the windows touch when the windows share
+  // the extremes over the buckets the windows touch when the windows share
   // middle buckets they all cover: a node then offers the least it has free in
   // them, whatever its usage does there, unless an edge bucket has fewer free.
   // Buckets must be exact (not the horizon's) from `to` on.
@@ -166,6 +160,11 @@ class CellWindowTable {
     return count_ > 0 && bucket >= first_ && bucket < first_ + count_ ? Row(cell, bucket)
                                                                       : &fresh_[cell * stride_];
   }
+  // For every node of `cell`, in node order, the fewest GPUs free at any
+  // instant of buckets [first, last] and the most. When they are equal the
+  // node's usage does not change in those buckets.
+  void RangeExtremes(CellIndex cell, int64_t first, int64_t last, std::span<uint8_t> fewest,
+                     std::span<uint8_t> most) const;
   // Lowers fewest[i] and raises most[i] (kMaxCellNodes wide) to the node's
   // counts over buckets [first, last] of `cell`; nothing for an empty range.
   void AccumulateRange(size_t cell, int64_t first, int64_t last, uint8_t* fewest,
