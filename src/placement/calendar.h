@@ -45,14 +45,16 @@
 // spent most of its time starting sweeps: one or two cache misses per node to
 // find the change point in force at the first start, for every pod tried. With
 // the table, a group search (1) checks its first start exactly, from the table
-// for nodes whose usage does not change inside the window's end hours and from
-// the change points for the few others; (2) drops stretches of start times in
+// for nodes whose usage does not dip in the window's partly covered end hours
+// below what they have free in the hours it covers, and from the change points
+// for the few others; (2) drops stretches of start times in
 // which no whole 4-hour block the windows cover has enough GPUs free all
 // through it; (3) drops hours whose bound is short: a node offers a window no
 // more than its most-free count in any hour the window touches, nor than its
 // fewest-free count in any hour it covers completely; (4) checks the first start
-// of each hour left exactly, and sweeps only when that start is infeasible. The
-// sweep itself prefetches the change points of the nodes a few ahead.
+// of each hour left exactly, and sweeps only when that start is infeasible,
+// following only the nodes whose free count can differ between the starts it
+// sweeps. The sweep prefetches the change points of the nodes a few ahead.
 //
 // Times are UTC seconds. Thread-safety: a Calendar is not thread-safe; const
 // methods may run concurrently only while nothing mutates it. The search methods
