@@ -72,7 +72,10 @@ std::span<const CellIndex> CellsOfGroup(const CellWindowTable& windows, const Ca
 }  // namespace
 
 Calendar::Calendar(std::vector<int32_t> node_gpus)
-    : capacity_(std::move(node_gpus)), points_(capacity_.size()), ends_(capacity_.size()) {}
+    : capacity_(std::move(node_gpus)),
+      points_(capacity_.size()),
+      ends_(capacity_.size()),
+      directory_(capacity_.size()) {}
 
 void Calendar::UpdateEnds(NodeIndex node) {
   const std::vector<ChangePoint>& pts = points_[static_cast<size_t>(node)];
@@ -101,18 +104,26 @@ int32_t Calendar::MinUsed(NodeIndex node, Seconds start, Seconds end) const {
 }
 
 void Calendar::PrefetchSegment(NodeIndex node, Seconds t) const {
-  const std::vector<ChangePoint>& pts = points_[static_cast<size_t>(node)];
-  const Ends ends = ends_[static_cast<size_t>(node)];
-  if (pts.empty() || t <= ends.first || t >= ends.last) return;
-  const double span = static_cast<double>(ends.last - ends.first);
-  const auto guess = static_cast<size_t>(static_cast<double>(t - ends.first) / span *
-                                         static_cast<double>(pts.size() - 1));
-  __builtin_prefetch(&pts[std::min(guess, pts.size() - 1)]);
+  directory_.Prefetch(static_cast<size_t>(node), t);
+}
+
+void Calendar::PrefetchPoints(NodeIndex node, Seconds t) const {
+  if (std::optional<PointDirectory::Day> day = directory_.DayOf(static_cast<size_t>(node), t)) {
+    const std::vector<ChangePoint>& pts = points_[static_cast<size_t>(node)];
+    if (day->begin < pts.size()) __builtin_prefetch(&pts[day->begin]);
+  }
 }
 
 int32_t Calendar::SegmentAt(NodeIndex node, Seconds t) const {
   const std::vector<ChangePoint>& pts = points_[static_cast<size_t>(node)];
   const auto n = static_cast<int64_t>(pts.size());
+  auto later_than = [](Seconds value, const ChangePoint& p) { return value < p.time; };
+  if (std::optional<PointDirectory::Day> day = directory_.DayOf(static_cast<size_t>(node), t)) {
+    // The answer is among the points of t's day, or the one before them.
+    auto it = std::upper_bound(pts.begin() + day->begin, pts.begin() + day->end, t, later_than);
+    return static_cast<int32_t>(it - pts.begin()) - 1;
+  }
+  // Outside the directory's days: search the points themselves.
   const Ends ends = ends_[static_cast<size_t>(node)];
   if (n == 0 || t < ends.first) return -1;
   if (t >= ends.last) return static_cast<int32_t>(n - 1);
@@ -133,8 +144,7 @@ int32_t Calendar::SegmentAt(NodeIndex node, Seconds t) const {
     lo = hi;
     hi = std::min(n, hi + step);
   }
-  auto it = std::upper_bound(pts.begin() + lo, pts.begin() + hi, t,
-                             [](Seconds value, const ChangePoint& p) { return value < p.time; });
+  auto it = std::upper_bound(pts.begin() + lo, pts.begin() + hi, t, later_than);
   return static_cast<int32_t>(it - pts.begin()) - 1;
 }
 
@@ -190,15 +200,18 @@ void Calendar::AddUsage(NodeIndex node, Seconds start, Seconds end, int32_t delt
 }
 
 void Calendar::AddToProfile(NodeIndex node, Seconds start, Seconds end, int32_t delta) {
+  directory_.Cover(start, end, points_);
   std::vector<ChangePoint>& pts = points_[static_cast<size_t>(node)];
+  const auto slot = static_cast<size_t>(node);
   // Make sure there is a point exactly at `t`, carrying the usage in force there.
-  auto ensure = [&pts](Seconds t) -> size_t {
+  auto ensure = [&](Seconds t) -> size_t {
     auto it = std::lower_bound(pts.begin(), pts.end(), t,
                                [](const ChangePoint& p, Seconds value) { return p.time < value; });
     const auto idx = static_cast<size_t>(it - pts.begin());
     if (it != pts.end() && it->time == t) return idx;
     const int32_t before = idx == 0 ? 0 : pts[idx - 1].used;
     pts.insert(it, ChangePoint{.time = t, .used = before});
+    directory_.Shift(slot, t, +1);
     return idx;
   };
   const size_t first = ensure(start);
@@ -206,8 +219,14 @@ void Calendar::AddToProfile(NodeIndex node, Seconds start, Seconds end, int32_t 
   for (size_t i = first; i < last; ++i) pts[i].used += delta;
   // Keep the representation canonical: no point equal to its predecessor.
   auto prev_used = [&pts](size_t i) { return i == 0 ? 0 : pts[i - 1].used; };
-  if (pts[last].used == prev_used(last)) pts.erase(pts.begin() + static_cast<ptrdiff_t>(last));
-  if (pts[first].used == prev_used(first)) pts.erase(pts.begin() + static_cast<ptrdiff_t>(first));
+  if (pts[last].used == prev_used(last)) {
+    pts.erase(pts.begin() + static_cast<ptrdiff_t>(last));
+    directory_.Shift(slot, end, -1);
+  }
+  if (pts[first].used == prev_used(first)) {
+    pts.erase(pts.begin() + static_cast<ptrdiff_t>(first));
+    directory_.Shift(slot, start, -1);
+  }
   UpdateEnds(node);
 }
 
@@ -303,10 +322,13 @@ void Calendar::ForgetBefore(Seconds t) {
     if (it == pts.begin()) continue;
     --it;
     if (it->used == 0) ++it;  // usage 0 is the implicit state before the first point
+    const auto erased = static_cast<uint32_t>(it - pts.begin());
     pts.erase(pts.begin(), it);
     if (!pts.empty() && pts.front().time < t) pts.front().time = t;
     UpdateEnds(node);
+    directory_.Forget(static_cast<size_t>(node), t, erased);
   }
+  directory_.TrimBefore(t);
   std::erase_if(bookings_, [t](const auto& entry) { return entry.second.end <= t; });
   index_.ForgetBefore(t);
   windows_.ForgetBefore(t);
@@ -388,8 +410,13 @@ Calendar::Probe Calendar::ProbeStart(std::span<const CellIndex> cells,
   // is short is known to be as soon as it drops below `gpus`.
   int64_t total = 0;
   if (free_out != nullptr) free_out->resize(count);
+  // Two passes of prefetches: the directory entries, then the points they
+  // name, so that the reads below wait for neither.
   for (size_t k = 0; k < count; ++k) {
     if (scratch.lo_[k] != scratch.hi_[k]) PrefetchSegment(nodes[k], s);
+  }
+  for (size_t k = 0; k < count; ++k) {
+    if (scratch.lo_[k] != scratch.hi_[k]) PrefetchPoints(nodes[k], s);
   }
   for (size_t k = 0; k < count; ++k) {
     int32_t free = scratch.lo_[k];
@@ -688,12 +715,17 @@ std::optional<Seconds> Calendar::Sweep(std::span<const NodeIndex> nodes, int64_t
   std::vector<Seconds>& keys = scratch.keys_;
   max_used.resize(count);
   keys.resize(count);
-  // Each node's first lookup is a cache miss into its own array; asking for
-  // the lines a few nodes ahead lets those misses overlap.
+  // Each node's first lookup is two cache misses, its directory entry and then
+  // its points; asking for the entries 2 x kPrefetchAhead nodes ahead and the
+  // points kPrefetchAhead ahead lets those misses overlap.
   constexpr size_t kPrefetchAhead = 8;
-  for (size_t k = 0; k < std::min(count, kPrefetchAhead); ++k) PrefetchSegment(nodes[k], earliest);
+  for (size_t k = 0; k < std::min(count, 2 * kPrefetchAhead); ++k) {
+    PrefetchSegment(nodes[k], earliest);
+  }
+  for (size_t k = 0; k < std::min(count, kPrefetchAhead); ++k) PrefetchPoints(nodes[k], earliest);
   for (size_t k = 0; k < count; ++k) {
-    if (k + kPrefetchAhead < count) PrefetchSegment(nodes[k + kPrefetchAhead], earliest);
+    if (k + 2 * kPrefetchAhead < count) PrefetchSegment(nodes[k + 2 * kPrefetchAhead], earliest);
+    if (k + kPrefetchAhead < count) PrefetchPoints(nodes[k + kPrefetchAhead], earliest);
     Cursor& c = scratch.cursors_[k];
     c.left = SegmentAt(nodes[k], earliest);
     c.right = c.left;
