@@ -299,7 +299,8 @@ size_t CellWindowTable::NodeFirstStarts(CellIndex cell, int32_t gpus, Seconds du
   // open[k]: all ones while node k may still get a start, else 0; the longest
   // open run is then a vectorized maximum, and the nodes are looked at one by
   // one only in buckets where some open run is long enough.
-  uint16_t open[kMaxCellNodes] = {};
+  uint16_t open[kMaxCellNodes];
+  std::fill(open, open + half, uint16_t{0});
   for (size_t k = 0; k < nodes; ++k) {
     if (first[k] == kNoStart) open[k] = 0xFFFF;
   }
@@ -341,8 +342,8 @@ void CellWindowTable::WindowBounds(CellIndex cell, Seconds start, Seconds end,
   const bool has_mid = mid_first <= mid_last;
   // Full-width arrays vectorize; the padding is never read back.
   uint8_t lo_acc[kMaxCellNodes], hi_acc[kMaxCellNodes];
-  std::fill(lo_acc, lo_acc + kMaxCellNodes, std::numeric_limits<uint8_t>::max());
-  std::fill(hi_acc, hi_acc + kMaxCellNodes, std::numeric_limits<uint8_t>::max());
+  std::fill(lo_acc, lo_acc + half_, std::numeric_limits<uint8_t>::max());
+  std::fill(hi_acc, hi_acc + half_, std::numeric_limits<uint8_t>::max());
   const size_t width = std::min(half_, static_cast<size_t>(kMaxCellNodes));
   auto edge = [&](int64_t b) {
     const uint8_t* row = RowOrFresh(c, b);
@@ -354,7 +355,7 @@ void CellWindowTable::WindowBounds(CellIndex cell, Seconds start, Seconds end,
     for (int64_t b = mid_last + 1; b <= last; ++b) edge(b);
     // In a bucket it covers, the window holds the node's least-free instant.
     uint8_t mid[kMaxCellNodes];
-    std::fill(mid, mid + kMaxCellNodes, std::numeric_limits<uint8_t>::max());
+    std::fill(mid, mid + half_, std::numeric_limits<uint8_t>::max());
     AccumulateFewest(c, mid_first, mid_last, mid);
     MinInto(lo_acc, lo_acc, mid, width);
     MinInto(hi_acc, hi_acc, mid, width);
@@ -512,8 +513,8 @@ void CellWindowTable::RangeExtremes(CellIndex cell, int64_t first, int64_t last,
   const auto nodes = static_cast<size_t>(cell_nodes_[c]);
   // Full-width arrays vectorize; the padding is never read back.
   uint8_t lo_acc[kMaxCellNodes], hi_acc[kMaxCellNodes];
-  std::fill(lo_acc, lo_acc + kMaxCellNodes, std::numeric_limits<uint8_t>::max());
-  std::fill(hi_acc, hi_acc + kMaxCellNodes, uint8_t{0});
+  std::fill(lo_acc, lo_acc + half_, std::numeric_limits<uint8_t>::max());
+  std::fill(hi_acc, hi_acc + half_, uint8_t{0});
   AccumulateRange(c, first, last, lo_acc, hi_acc);
   std::copy(lo_acc, lo_acc + nodes, fewest.begin());
   std::copy(hi_acc, hi_acc + nodes, most.begin());
@@ -536,8 +537,8 @@ void CellWindowTable::StartRangeBounds(CellIndex cell, Seconds from, Seconds to,
   const size_t width = std::min(half_, static_cast<size_t>(kMaxCellNodes));
   // Full-width arrays vectorize; the padding is never read back.
   uint8_t mid_lo[kMaxCellNodes], edge_lo[kMaxCellNodes];
-  std::fill(mid_lo, mid_lo + kMaxCellNodes, std::numeric_limits<uint8_t>::max());
-  std::fill(edge_lo, edge_lo + kMaxCellNodes, std::numeric_limits<uint8_t>::max());
+  std::fill(mid_lo, mid_lo + half_, std::numeric_limits<uint8_t>::max());
+  std::fill(edge_lo, edge_lo + half_, std::numeric_limits<uint8_t>::max());
   AccumulateFewest(c, mid_first, mid_last, mid_lo);
   AccumulateFewest(c, first, mid_first - 1, edge_lo);
   AccumulateFewest(c, mid_last + 1, last, edge_lo);

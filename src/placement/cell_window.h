@@ -55,7 +55,7 @@ using Seconds = int64_t;
 
 class CellWindowTable {
  public:
-  static constexpr int32_t kMaxCellNodes = 64;
+  static constexpr int32_t kMaxCellNodes = 256;
 
   // Disabled: every query says nothing is known.
   CellWindowTable() = default;
@@ -165,11 +165,11 @@ class CellWindowTable {
   // node's usage does not change in those buckets.
   void RangeExtremes(CellIndex cell, int64_t first, int64_t last, std::span<uint8_t> fewest,
                      std::span<uint8_t> most) const;
-  // Lowers fewest[i] and raises most[i] (kMaxCellNodes wide) to the node's
+  // Lowers fewest[i] and raises most[i] (for i < half_) to the node's
   // counts over buckets [first, last] of `cell`; nothing for an empty range.
   void AccumulateRange(size_t cell, int64_t first, int64_t last, uint8_t* fewest,
                        uint8_t* most) const;
-  // Lowers fewest[i] (kMaxCellNodes wide) to the node's fewest-free count over
+  // Lowers fewest[i] (for i < half_) to the node's fewest-free count over
   // buckets [first, last] of `cell`, taking whole blocks from block_mins_.
   void AccumulateFewest(size_t cell, int64_t first, int64_t last, uint8_t* fewest) const;
   // Sum of `half_` bytes.

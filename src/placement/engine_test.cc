@@ -417,6 +417,90 @@ TEST(EngineWithoutWindowTable, PodsTooLargeForTheTableAreStillSearched) {
   }
 }
 
+// Pods of up to CellWindowTable::kMaxCellNodes nodes keep the window table; on
+// such wide pods every scope still finds the earliest start the plain sweep
+// over the change points finds.
+TEST(EngineWithWindowTable, WidePodsFindWhatThePlainSweepFinds) {
+  FleetSpec spec;
+  spec.models = {Model("h100-sxm", "nvidia", 15832, 80)};
+  SiteSpec a{.id = *SiteId::Parse("wide-1"), .country = {}, .pods = {}, .prices = {}};
+  a.pods.push_back(H100Pod("wide-1-p0", "a-", CellWindowTable::kMaxCellNodes));
+  SiteSpec b{.id = *SiteId::Parse("wide-2"), .country = {}, .pods = {}, .prices = {}};
+  b.pods.push_back(H100Pod("wide-2-p0", "b-", 100));
+  b.pods.push_back(H100Pod("wide-2-p1", "c-", 70));
+  spec.sites = {a, b};
+  const Topology topo = *Topology::Build(spec);
+  Calendar calendar(topo);
+  ASSERT_TRUE(calendar.windows().enabled());
+  std::mt19937_64 rng(17);
+  auto uniform = [&rng](int64_t lo, int64_t hi) {
+    return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
+  };
+  // A busy day: bookings of 1-8 GPUs on single nodes, starting at any second.
+  const Seconds t0 = kT0.unix_seconds();
+  ReservationId id = 1;
+  for (int i = 0; i < 4000; ++i) {
+    const auto node = static_cast<NodeIndex>(uniform(0, topo.num_nodes() - 1));
+    const Seconds start = t0 + uniform(0, 24 * kHour);
+    const Seconds end = start + uniform(600, 6 * kHour);
+    const int32_t free = calendar.FreeGpus(node, start, end);
+    if (free == 0) continue;
+    const Allocation take[] = {{.node = node, .gpus = static_cast<int32_t>(uniform(1, free))}};
+    ASSERT_TRUE(calendar
+                    .Reserve(id++,
+                             *Interval::Make(Instant::FromUnixSeconds(start),
+                                             Instant::FromUnixSeconds(end)),
+                             take)
+                    .ok());
+  }
+  Engine engine(topo, MakeProfile(kDefaultProfile).value());
+  SearchScratch scratch;
+  int placed = 0;
+  for (int q = 0; q < 60; ++q) {
+    const auto scope = static_cast<Scope>(q % 3);
+    const int64_t gpus = scope == Scope::kNode  ? uniform(1, 8)
+                         : scope == Scope::kPod ? uniform(8, 560)
+                                                : uniform(64, 1360);
+    Request r = MakeRequest(gpus, {"h100-sxm"}, uniform(600, 4 * kHour), scope);
+    r.earliest_start = kT0 + Duration::Seconds(uniform(0, 20 * kHour));
+    r.latest_end = r.earliest_start + r.duration + Duration::Seconds(uniform(0, 8 * kHour));
+    const Seconds es = r.earliest_start.unix_seconds();
+    const Seconds ls = r.latest_end->unix_seconds() - r.duration.seconds();
+    // The plain sweep over every group of the scope.
+    std::optional<Seconds> expected;
+    auto consider = [&](std::span<const NodeIndex> nodes) {
+      std::optional<Seconds> s = calendar.EarliestStart(nodes, static_cast<int32_t>(gpus),
+                                                        r.duration.seconds(), es, ls, scratch);
+      if (s && (!expected || *s < *expected)) expected = s;
+    };
+    for (SiteIndex site = 0; site < topo.num_sites(); ++site) {
+      std::vector<NodeIndex> site_nodes;
+      for (PodIndex p = topo.site(site).first_pod; p < topo.site(site).end_pod; ++p) {
+        std::vector<NodeIndex> pod_nodes;
+        for (NodeIndex n = topo.pod(p).first_node; n < topo.pod(p).end_node; ++n) {
+          pod_nodes.push_back(n);
+          site_nodes.push_back(n);
+          if (scope == Scope::kNode) consider(std::span<const NodeIndex>(&n, 1));
+        }
+        if (scope == Scope::kPod) consider(pod_nodes);
+      }
+      if (scope == Scope::kSite) consider(site_nodes);
+    }
+    Result<Decision> d = engine.Decide(r, calendar);
+    ASSERT_TRUE(d.ok()) << d.status();
+    ASSERT_EQ(d->placed(), expected.has_value()) << "request " << q;
+    if (!expected) continue;
+    ++placed;
+    EXPECT_EQ(d->placement->start, *expected) << "request " << q;
+    EXPECT_EQ(d->placement->gpus(), gpus);
+    for (const Allocation& alloc : d->placement->allocations) {
+      EXPECT_LE(alloc.gpus, calendar.FreeGpus(alloc.node, d->placement->start, d->placement->end));
+    }
+  }
+  EXPECT_GT(placed, 20);
+  EXPECT_LT(placed, 60);
+}
+
 // Six alike sites, all free now; the last, in preference order, has a node
 // with one GPU free, where a one-GPU lease removes fragmentation instead of
 // adding it. Comparing every site finds it; with the default cap, four tied
