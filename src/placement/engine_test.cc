@@ -419,12 +419,15 @@ TEST(EngineWithoutWindowTable, PodsTooLargeForTheTableAreStillSearched) {
 
 // Pods of up to CellWindowTable::kMaxCellNodes nodes keep the window table; on
 // such wide pods every scope still finds the earliest start the plain sweep
-// over the change points finds.
-TEST(EngineWithWindowTable, WidePodsFindWhatThePlainSweepFinds) {
+// over the change points finds. With a pod of 256 nodes the capacity index keeps no per-node levels
+// (at most 255); with one of 200 it does: both ways.
+class EngineWithWindowTable : public ::testing::TestWithParam<int> {};
+
+TEST_P(EngineWithWindowTable, WidePodsFindWhatThePlainSweepFinds) {
   FleetSpec spec;
   spec.models = {Model("h100-sxm", "nvidia", 15832, 80)};
   SiteSpec a{.id = *SiteId::Parse("wide-1"), .country = {}, .pods = {}, .prices = {}};
-  a.pods.push_back(H100Pod("wide-1-p0", "a-", CellWindowTable::kMaxCellNodes));
+  a.pods.push_back(H100Pod("wide-1-p0", "a-", GetParam()));
   SiteSpec b{.id = *SiteId::Parse("wide-2"), .country = {}, .pods = {}, .prices = {}};
   b.pods.push_back(H100Pod("wide-2-p0", "b-", 100));
   b.pods.push_back(H100Pod("wide-2-p1", "c-", 70));
@@ -432,6 +435,7 @@ TEST(EngineWithWindowTable, WidePodsFindWhatThePlainSweepFinds) {
   const Topology topo = *Topology::Build(spec);
   Calendar calendar(topo);
   ASSERT_TRUE(calendar.windows().enabled());
+  EXPECT_EQ(calendar.index().has_node_levels(), GetParam() <= 255);
   std::mt19937_64 rng(17);
   auto uniform = [&rng](int64_t lo, int64_t hi) {
     return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
@@ -500,6 +504,8 @@ TEST(EngineWithWindowTable, WidePodsFindWhatThePlainSweepFinds) {
   EXPECT_GT(placed, 20);
   EXPECT_LT(placed, 60);
 }
+INSTANTIATE_TEST_SUITE_P(WidestPod, EngineWithWindowTable,
+                         ::testing::Values(CellWindowTable::kMaxCellNodes, 200));
 
 // Six alike sites, all free now; the last, in preference order, has a node
 // with one GPU free, where a one-GPU lease removes fragmentation instead of
