@@ -419,8 +419,8 @@ TEST(EngineWithoutWindowTable, PodsTooLargeForTheTableAreStillSearched) {
 
 // Pods of up to CellWindowTable::kMaxCellNodes nodes keep the window table; on
 // such wide pods every scope still finds the earliest start the plain sweep
-// over the change points finds. With a pod of 256 nodes the capacity index keeps no per-node levels
-// (at most 255); with one of 200 it does: both ways.
+// over the change points finds. With a pod of 256 nodes the capacity index
+// keeps no per-node levels (it does for at most 255); with one of 200 it does.
 class EngineWithWindowTable : public ::testing::TestWithParam<int> {};
 
 TEST_P(EngineWithWindowTable, WidePodsFindWhatThePlainSweepFinds) {
