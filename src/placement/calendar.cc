@@ -210,30 +210,34 @@ void Calendar::AddToProfile(NodeIndex node, Seconds start, Seconds end, int32_t 
   directory_.Cover(start, end, points_);
   std::vector<ChangePoint>& pts = points_[static_cast<size_t>(node)];
   const auto slot = static_cast<size_t>(node);
+  // Points inserted (+1) or erased (-1) at `start` and at `end`, for the
+  // directory, which moves the entries of the later days once for both.
+  int32_t at_start = 0, at_end = 0;
   // Make sure there is a point exactly at `t`, carrying the usage in force there.
-  auto ensure = [&](Seconds t) -> size_t {
+  auto ensure = [&](Seconds t, int32_t& count) -> size_t {
     auto it = std::lower_bound(pts.begin(), pts.end(), t,
                                [](const ChangePoint& p, Seconds value) { return p.time < value; });
     const auto idx = static_cast<size_t>(it - pts.begin());
     if (it != pts.end() && it->time == t) return idx;
     const int32_t before = idx == 0 ? 0 : pts[idx - 1].used;
     pts.insert(it, ChangePoint{.time = t, .used = before});
-    directory_.Shift(slot, t, +1);
+    ++count;
     return idx;
   };
-  const size_t first = ensure(start);
-  const size_t last = ensure(end);
+  const size_t first = ensure(start, at_start);
+  const size_t last = ensure(end, at_end);
   for (size_t i = first; i < last; ++i) pts[i].used += delta;
   // Keep the representation canonical: no point equal to its predecessor.
   auto prev_used = [&pts](size_t i) { return i == 0 ? 0 : pts[i - 1].used; };
   if (pts[last].used == prev_used(last)) {
     pts.erase(pts.begin() + static_cast<ptrdiff_t>(last));
-    directory_.Shift(slot, end, -1);
+    --at_end;
   }
   if (pts[first].used == prev_used(first)) {
     pts.erase(pts.begin() + static_cast<ptrdiff_t>(first));
-    directory_.Shift(slot, start, -1);
+    --at_start;
   }
+  directory_.Shift(slot, start, at_start, end, at_end);
   UpdateEnds(node);
 }
 

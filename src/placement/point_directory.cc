@@ -78,6 +78,18 @@ void PointDirectory::Shift(size_t node, Seconds t, int32_t delta) {
   for (int64_t d = from; d < count_; ++d) row[d] += step;
 }
 
+void PointDirectory::Shift(size_t node, Seconds first, int32_t first_delta, Seconds second,
+                           int32_t second_delta) {
+  if (count_ == 0 || (first_delta == 0 && second_delta == 0)) return;
+  const int64_t from = std::clamp<int64_t>(DayIndex(first) + 1 - first_, 0, count_);
+  const int64_t mid = std::clamp<int64_t>(DayIndex(second) + 1 - first_, from, count_);
+  uint32_t* row = &entries_[node * static_cast<size_t>(count_)];
+  const auto step = static_cast<uint32_t>(first_delta);
+  const auto both = static_cast<uint32_t>(first_delta + second_delta);
+  for (int64_t d = from; d < mid; ++d) row[d] += step;
+  for (int64_t d = mid; d < count_; ++d) row[d] += both;
+}
+
 void PointDirectory::Forget(size_t node, Seconds t, uint32_t erased) {
   if (count_ == 0) return;
   uint32_t* row = &entries_[node * static_cast<size_t>(count_)];

@@ -59,6 +59,9 @@ class PointDirectory {
   // Reports that a point of `node` at time `t` was inserted (delta +1) or erased
   // (delta -1).
   void Shift(size_t node, Seconds t, int32_t delta);
+  // Shift(node, first, first_delta) and Shift(node, second, second_delta) in
+  // one pass over the entries (first <= second): a booking's two ends.
+  void Shift(size_t node, Seconds first, int32_t first_delta, Seconds second, int32_t second_delta);
 
   // Reports that the first `erased` points of `node` were dropped and that its
   // points now all lie at or after `t`.

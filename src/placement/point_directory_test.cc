@@ -78,6 +78,40 @@ TEST(PointDirectoryTest, EntriesStayExactThroughInsertsErasesAndGrowth) {
   }
 }
 
+// A booking's two ends, reported in one pass, move the entries as two
+// single reports would.
+TEST(PointDirectoryTest, TwoEndsInOnePassMatchTwoReports) {
+  std::mt19937_64 rng(23);
+  PointDirectory dir(2);
+  std::vector<std::vector<ChangePoint>> points(2);
+  for (int op = 0; op < 400; ++op) {
+    const size_t node = rng() % 2;
+    const Seconds a = static_cast<Seconds>(rng() % (30 * kDay));
+    const Seconds b = a + static_cast<Seconds>(rng() % (5 * kDay));
+    dir.Cover(a, b, points);
+    std::vector<ChangePoint>& pts = points[node];
+    int32_t counts[2] = {0, 0};
+    const Seconds ends[2] = {a, b};
+    for (int e = 0; e < 2; ++e) {
+      auto it =
+          std::lower_bound(pts.begin(), pts.end(), ends[e],
+                           [](const ChangePoint& p, Seconds value) { return p.time < value; });
+      if (it != pts.end() && it->time == ends[e]) {
+        if (rng() % 2 == 0) {
+          pts.erase(it);
+          --counts[e];
+        }
+      } else {
+        pts.insert(it, ChangePoint{.time = ends[e], .used = 1});
+        ++counts[e];
+      }
+    }
+    dir.Shift(node, a, counts[0], b, counts[1]);
+    if (op % 50 == 0) ExpectExact(dir, points);
+  }
+  ExpectExact(dir, points);
+}
+
 TEST(PointDirectoryTest, CoversWhatItWasAskedToWithinTheSpan) {
   PointDirectory dir(2);
   std::vector<std::vector<ChangePoint>> points(2);
