@@ -68,19 +68,14 @@ void PointDirectory::Cover(Seconds from, Seconds to,
   count_ = static_cast<int64_t>(new_count);
 }
 
-void PointDirectory::Shift(size_t node, Seconds t, int32_t delta) {
-  if (count_ == 0) return;
-  // Entries of the days that start after t count one point more (or fewer);
-  // a day starting at or before t still begins at the same index.
-  const int64_t from = std::clamp<int64_t>(DayIndex(t) + 1 - first_, 0, count_);
-  uint32_t* row = &entries_[node * static_cast<size_t>(count_)];
-  const auto step = static_cast<uint32_t>(delta);  // modular: -1 wraps to a decrement
-  for (int64_t d = from; d < count_; ++d) row[d] += step;
-}
+void PointDirectory::Shift(size_t node, Seconds t, int32_t delta) { Shift(node, t, delta, t, 0); }
 
 void PointDirectory::Shift(size_t node, Seconds first, int32_t first_delta, Seconds second,
                            int32_t second_delta) {
   if (count_ == 0 || (first_delta == 0 && second_delta == 0)) return;
+  // Entries of the days that start after a point's time count it; a day that
+  // starts at or before it still begins at the same index. Deltas are added
+  // modulo 2^32, so -1 is a decrement.
   const int64_t from = std::clamp<int64_t>(DayIndex(first) + 1 - first_, 0, count_);
   const int64_t mid = std::clamp<int64_t>(DayIndex(second) + 1 - first_, from, count_);
   uint32_t* row = &entries_[node * static_cast<size_t>(count_)];

@@ -24,8 +24,8 @@
 // it are not covered, and callers search the points themselves there.
 //
 // Upkeep: whoever changes a node's points reports every point inserted or
-// erased (Shift), after making room for its days (Cover). ForgetBefore follows
-// the calendar's own.
+// erased (Shift), after making room for its days (Cover); the calendar's
+// ForgetBefore reports what it drops (Forget, then TrimBefore).
 //
 // Thread-safety: none; const methods may run concurrently while nothing
 // mutates the directory.
@@ -45,7 +45,7 @@ class PointDirectory {
  public:
   static constexpr Seconds kDay = 86400;
   // About eight years: beyond that span the directory stops growing (a year of
-  // the scale fleet's 12,500 nodes takes 18 MB).
+  // the scale fleet's 12,500 nodes takes 18 MB, 25.6 MB as grown by doubling).
   static constexpr int64_t kMaxDays = 8 * 366;
 
   PointDirectory() = default;
