@@ -340,7 +340,7 @@ void CellWindowTable::WindowBounds(CellIndex cell, Seconds start, Seconds end,
   const int64_t mid_first = BucketOf(start - 1) + 1;
   const int64_t mid_last = BucketOf(end) - 1;
   const bool has_mid = mid_first <= mid_last;
-  // Full-width arrays vectorize; the padding is never read back.
+  // Rows as wide as the widest cell (half_) vectorize; the padding is never read back.
   uint8_t lo_acc[kMaxCellNodes], hi_acc[kMaxCellNodes];
   std::fill(lo_acc, lo_acc + half_, std::numeric_limits<uint8_t>::max());
   std::fill(hi_acc, hi_acc + half_, std::numeric_limits<uint8_t>::max());
@@ -511,7 +511,7 @@ void CellWindowTable::RangeExtremes(CellIndex cell, int64_t first, int64_t last,
                                     std::span<uint8_t> fewest, std::span<uint8_t> most) const {
   const auto c = static_cast<size_t>(cell);
   const auto nodes = static_cast<size_t>(cell_nodes_[c]);
-  // Full-width arrays vectorize; the padding is never read back.
+  // Rows as wide as the widest cell (half_) vectorize; the padding is never read back.
   uint8_t lo_acc[kMaxCellNodes], hi_acc[kMaxCellNodes];
   std::fill(lo_acc, lo_acc + half_, std::numeric_limits<uint8_t>::max());
   std::fill(hi_acc, hi_acc + half_, uint8_t{0});
@@ -535,7 +535,7 @@ void CellWindowTable::StartRangeBounds(CellIndex cell, Seconds from, Seconds to,
   const auto c = static_cast<size_t>(cell);
   const auto nodes = static_cast<size_t>(cell_nodes_[c]);
   const size_t width = std::min(half_, static_cast<size_t>(kMaxCellNodes));
-  // Full-width arrays vectorize; the padding is never read back.
+  // Rows as wide as the widest cell (half_) vectorize; the padding is never read back.
   uint8_t mid_lo[kMaxCellNodes], edge_lo[kMaxCellNodes];
   std::fill(mid_lo, mid_lo + half_, std::numeric_limits<uint8_t>::max());
   std::fill(edge_lo, edge_lo + half_, std::numeric_limits<uint8_t>::max());
