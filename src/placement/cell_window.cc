@@ -475,13 +475,20 @@ void CellWindowTable::StartBounds(std::span<const CellIndex> cells, Seconds dura
   const int64_t full = duration / bucket_width_;
   const auto rows = static_cast<size_t>(windows) * half;
   buffer.resize(2 * rows);
+  // The buckets a window touches but does not cover are its first and (when
+  // the duration is not whole buckets) its last; in every other one a node's
+  // most-free count is at least its fewest-free count, which the covered
+  // minimum already takes. So of the most-free counts only the two edge
+  // buckets' matter: two rows instead of a sliding minimum over the window.
   for (CellIndex c : cells) {
     const auto ci = static_cast<size_t>(c);
-    SlidingMin(ci, aligned, windows, window, half, buffer.data(), work);
     if (full >= 2) SlidingMin(ci, aligned + 1, windows, full - 1, 0, buffer.data() + rows, work);
     for (int64_t k = 0; k < windows; ++k) {
       const auto at = static_cast<size_t>(k) * half;
-      add(static_cast<size_t>(aligned + k - first), buffer.data() + at,
+      const int64_t p = aligned + k;
+      MinInto(buffer.data() + at, RowOrFresh(ci, p) + half, RowOrFresh(ci, p + window - 1) + half,
+              half);
+      add(static_cast<size_t>(p - first), buffer.data() + at,
           full >= 2 ? buffer.data() + rows + at : nullptr);
     }
   }
