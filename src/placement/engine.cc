@@ -219,17 +219,13 @@ bool Engine::SearchSiteModel(const CycleState& state, SiteIndex site, ModelIndex
       return found;
     }
     case Scope::kSite: {
-      nodes_buf_.clear();
-      for (CellIndex c : topology_.SiteModelCells(site, model)) {
-        const CellInfo& cell = topology_.cell(c);
-        for (NodeIndex n = cell.first_node; n < cell.end_node; ++n) nodes_buf_.push_back(n);
-      }
+      std::span<const NodeIndex> nodes = topology_.SiteModelNodes(site, model);
       std::optional<Seconds> s = cal.EarliestStartInGroup(
-          CapacityIndex::Level::kSiteModel, site * topology_.num_models() + model, nodes_buf_, gpus,
-          d, earliest, limit, scratch_, &free_buf_);
+          CapacityIndex::Level::kSiteModel, site * topology_.num_models() + model, nodes, gpus, d,
+          earliest, limit, scratch_, &free_buf_);
       if (!s) return false;
       out->start = *s;
-      out->nodes = nodes_buf_;
+      out->nodes.assign(nodes.begin(), nodes.end());
       out->free = free_buf_;
       out->cost = select.Select(state, out->nodes, out->free, gpus, false, &out->allocations);
       out->pod = topology_.node(out->allocations.front().node).pod;
@@ -257,12 +253,8 @@ std::optional<Seconds> Engine::FirstPossibleStart(const CycleState& state, SiteI
       return cal.index().FirstPossible(Level::kSiteModelPod, group, req.gpus, req.duration,
                                        earliest, req.latest_start);
     case Scope::kSite:
-      nodes_buf_.clear();
-      for (CellIndex c : topology_.SiteModelCells(site, model)) {
-        const CellInfo& cell = topology_.cell(c);
-        for (NodeIndex n = cell.first_node; n < cell.end_node; ++n) nodes_buf_.push_back(n);
-      }
-      return cal.FirstPossibleInGroup(Level::kSiteModel, group, nodes_buf_, req.gpus, req.duration,
+      return cal.FirstPossibleInGroup(Level::kSiteModel, group,
+                                      topology_.SiteModelNodes(site, model), req.gpus, req.duration,
                                       earliest, req.latest_start, precision, scratch_);
   }
   return std::nullopt;
@@ -294,12 +286,8 @@ int64_t Engine::MaxFree(const CycleState& state, SiteIndex site, ModelIndex mode
       }
       return best;
     case Scope::kSite:
-      nodes_buf_.clear();
-      for (CellIndex c : topology_.SiteModelCells(site, model)) {
-        const CellInfo& cell = topology_.cell(c);
-        for (NodeIndex n = cell.first_node; n < cell.end_node; ++n) nodes_buf_.push_back(n);
-      }
-      return cal.MaxFreeInWindows(nodes_buf_, req.duration, earliest, latest, scratch_);
+      return cal.MaxFreeInWindows(topology_.SiteModelNodes(site, model), req.duration, earliest,
+                                  latest, scratch_);
   }
   return best;
 }

@@ -171,6 +171,18 @@ Result<Topology> Topology::Build(const FleetSpec& spec) {
         static_cast<size_t>(cell.site) * num_models + static_cast<size_t>(cell.model);
     topo.site_model_cells_[static_cast<size_t>(fill[key]++)] = c;
   }
+  // Site x model -> nodes, built once: site-scoped searches take them whole.
+  topo.site_model_node_offsets_.assign(topo.site_model_offsets_.size(), 0);
+  topo.site_model_nodes_.reserve(topo.nodes_.size());
+  for (size_t key = 0; key + 1 < topo.site_model_offsets_.size(); ++key) {
+    for (int32_t i = topo.site_model_offsets_[key]; i < topo.site_model_offsets_[key + 1]; ++i) {
+      const CellInfo& cell =
+          topo.cells_[static_cast<size_t>(topo.site_model_cells_[static_cast<size_t>(i)])];
+      for (NodeIndex n = cell.first_node; n < cell.end_node; ++n)
+        topo.site_model_nodes_.push_back(n);
+    }
+    topo.site_model_node_offsets_[key + 1] = static_cast<int32_t>(topo.site_model_nodes_.size());
+  }
   return topo;
 }
 
@@ -179,6 +191,13 @@ std::span<const CellIndex> Topology::SiteModelCells(SiteIndex site, ModelIndex m
   const auto begin = static_cast<size_t>(site_model_offsets_[key]);
   const auto end = static_cast<size_t>(site_model_offsets_[key + 1]);
   return std::span<const CellIndex>(site_model_cells_).subspan(begin, end - begin);
+}
+
+std::span<const NodeIndex> Topology::SiteModelNodes(SiteIndex site, ModelIndex model) const {
+  const size_t key = static_cast<size_t>(site) * models_.size() + static_cast<size_t>(model);
+  const auto begin = static_cast<size_t>(site_model_node_offsets_[key]);
+  const auto end = static_cast<size_t>(site_model_node_offsets_[key + 1]);
+  return std::span<const NodeIndex>(site_model_nodes_).subspan(begin, end - begin);
 }
 
 int64_t Topology::SiteModelGpus(SiteIndex site, ModelIndex model) const {

@@ -150,6 +150,8 @@ class Topology {
 
   // The cells of `site` holding `model` (one per pod that has such nodes).
   std::span<const CellIndex> SiteModelCells(SiteIndex site, ModelIndex model) const;
+  // The nodes of those cells, cell by cell (a site-scoped search's group).
+  std::span<const NodeIndex> SiteModelNodes(SiteIndex site, ModelIndex model) const;
   // GPUs of `model` at `site`.
   int64_t SiteModelGpus(SiteIndex site, ModelIndex model) const;
 
@@ -179,6 +181,10 @@ class Topology {
   // site-major (num_sites * num_models) offsets into site_model_cells_.
   std::vector<int32_t> site_model_offsets_;
   std::vector<CellIndex> site_model_cells_;
+  // site-major offsets into site_model_nodes_, which lists the nodes of
+  // site_model_cells_ in order.
+  std::vector<int32_t> site_model_node_offsets_;
+  std::vector<NodeIndex> site_model_nodes_;
   std::vector<int64_t> site_model_gpus_;
   int64_t total_gpus_ = 0;
   std::unordered_map<std::string, SiteIndex> site_by_id_;

@@ -50,6 +50,15 @@ TEST(Topology, IndexesSitesPodsCellsAndNodes) {
   EXPECT_EQ(h20.max_node_gpus, 8);
   EXPECT_EQ(topo->SiteModelCells(0, 0).size(), 2u);  // h100 in both pods of sg-1
   EXPECT_EQ(topo->SiteModelGpus(0, 0), 16);
+  // The site's h100 nodes, cell by cell: a2 (node 0) in sg-1-p1, b1 (node 3) in sg-1-p2.
+  EXPECT_EQ(
+      std::vector<NodeIndex>(topo->SiteModelNodes(0, 0).begin(), topo->SiteModelNodes(0, 0).end()),
+      (std::vector<NodeIndex>{0, 3}));
+  EXPECT_EQ(
+      std::vector<NodeIndex>(topo->SiteModelNodes(0, 1).begin(), topo->SiteModelNodes(0, 1).end()),
+      (std::vector<NodeIndex>{1, 2}));
+  EXPECT_TRUE(topo->SiteModelNodes(1, 1).empty());
+  EXPECT_EQ(topo->SiteModelNodes(1, 0).size(), 1u);
   EXPECT_EQ(topo->SiteModelGpus(1, 1), 0);
   EXPECT_EQ(topo->Price(0, 0)->ToString(), "2.50 USD");
   EXPECT_FALSE(topo->Price(1, 0).has_value());
