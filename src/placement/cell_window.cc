@@ -444,6 +444,45 @@ void CellWindowTable::SlidingMin(size_t cell, int64_t first, int64_t windows, in
   }
 }
 
+void CellWindowTable::FewestFreeMinima(size_t cell, int64_t first, int64_t windows, int64_t length,
+                                       uint8_t* out, std::vector<uint8_t>& buffer) const {
+  if (windows > length) {
+    SlidingMin(cell, first, windows, length, 0, out, buffer);
+    return;
+  }
+  // Few windows, each long: they all hold the buckets from the last one's
+  // start to the first one's end, whose minimum comes from the block minima
+  // (a quarter of the rows). What each window holds beyond them is a suffix of
+  // the rows before (from its start) and a prefix of the rows after (to its
+  // end): windows - 1 rows each way, instead of a sliding minimum's three
+  // passes over windows + length - 1 rows.
+  const size_t half = half_;
+  const auto count = static_cast<size_t>(windows);
+  buffer.resize(2 * count * half);
+  // suffix[k]: the minimum of rows [first + k, first + windows - 2];
+  // prefix[k]: of rows [first + length, first + length + k - 1].
+  uint8_t* suffix = buffer.data();
+  uint8_t* prefix = suffix + count * half;
+  constexpr uint8_t kNone = std::numeric_limits<uint8_t>::max();
+  std::fill(suffix + (count - 1) * half, suffix + count * half, kNone);
+  for (size_t k = count - 1; k-- > 0;) {
+    MinInto(suffix + k * half, suffix + (k + 1) * half,
+            RowOrFresh(cell, first + static_cast<int64_t>(k)), half);
+  }
+  std::fill(prefix, prefix + half, kNone);
+  for (size_t k = 1; k < count; ++k) {
+    MinInto(prefix + k * half, prefix + (k - 1) * half,
+            RowOrFresh(cell, first + length + static_cast<int64_t>(k) - 1), half);
+  }
+  uint8_t common[kMaxCellNodes];
+  std::fill(common, common + half, kNone);
+  AccumulateFewest(cell, first + windows - 1, first + length - 1, common);
+  for (size_t k = 0; k < count; ++k) {
+    MinInto(out + k * half, suffix + k * half, prefix + k * half, half);
+    MinInto(out + k * half, out + k * half, common, half);
+  }
+}
+
 void CellWindowTable::StartBounds(std::span<const CellIndex> cells, Seconds duration,
                                   Seconds earliest, int64_t first, int64_t count,
                                   std::vector<int32_t>& most, std::vector<uint8_t>& buffer,
@@ -472,14 +511,12 @@ void CellWindowTable::StartBounds(std::span<const CellIndex> cells, Seconds dura
     for (CellIndex c : cells) {
       const auto ci = static_cast<size_t>(c);
       uint8_t touched[kMaxCellNodes], covered[kMaxCellNodes];
-      const uint8_t* fresh = &fresh_[ci * stride_];
-      std::copy(fresh + half, fresh + 2 * half, touched);
-      std::copy(fresh, fresh + half, covered);
-      for (int64_t b = first; b <= q; ++b) {
-        const uint8_t* row = RowOrFresh(ci, b);
-        MinInto(touched, touched, row + half, half);
-        if (b > first && b <= r) MinInto(covered, covered, row, half);
-      }
+      // Only the first bucket and, when the window ends inside one, the last
+      // are touched but not covered: the others' most-free counts are at least
+      // the fewest-free ones the covered minimum takes (see below).
+      MinInto(touched, RowOrFresh(ci, first) + half, RowOrFresh(ci, q) + half, half);
+      std::fill(covered, covered + half, std::numeric_limits<uint8_t>::max());
+      AccumulateFewest(ci, first + 1, r, covered);
       add(0, touched, r > first ? covered : nullptr);
     }
     ++aligned;
@@ -499,7 +536,7 @@ void CellWindowTable::StartBounds(std::span<const CellIndex> cells, Seconds dura
   // buckets' matter: two rows instead of a sliding minimum over the window.
   for (CellIndex c : cells) {
     const auto ci = static_cast<size_t>(c);
-    if (full >= 2) SlidingMin(ci, aligned + 1, windows, full - 1, 0, buffer.data() + rows, work);
+    if (full >= 2) FewestFreeMinima(ci, aligned + 1, windows, full - 1, buffer.data() + rows, work);
     for (int64_t k = 0; k < windows; ++k) {
       const auto at = static_cast<size_t>(k) * half;
       const int64_t p = aligned + k;

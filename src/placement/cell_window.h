@@ -181,6 +181,11 @@ class CellWindowTable {
   void SlidingMin(size_t cell, int64_t first, int64_t windows, int64_t length, size_t offset,
                   uint8_t* out, std::vector<uint8_t>& buffer) const;
 
+  // SlidingMin over the fewest-free counts (offset 0), the same minima; for a
+  // few long windows, from the block minima where the windows overlap.
+  void FewestFreeMinima(size_t cell, int64_t first, int64_t windows, int64_t length, uint8_t* out,
+                        std::vector<uint8_t>& buffer) const;
+
   // Recomputes the block summaries of `node` for the blocks of buckets [first, last].
   void UpdateBlocks(NodeIndex node, int64_t first, int64_t last);
   // Makes room for blocks [first, last] in the block tables.
