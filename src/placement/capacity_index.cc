@@ -91,15 +91,20 @@ CapacityIndex::CapacityIndex(const Topology& topology, Seconds bucket_width)
   }
 
   // Fresh values: the full capacity.
-  std::vector<int32_t> cells(num_cells);
-  for (size_t c = 0; c < num_cells; ++c) cells[c] = static_cast<int32_t>(cell_capacity_[c]);
-  cell_sums_.Init(1, std::move(cells));
+  narrow_cells_ = std::all_of(cell_capacity_.begin(), cell_capacity_.end(), [](int64_t gpus) {
+    return gpus <= std::numeric_limits<uint16_t>::max();
+  });
+  WithCellTables([&]<typename T>(BucketTable<T>& cell_sums, BucketTable<T>& group_max) {
+    std::vector<T> cells(num_cells);
+    for (size_t c = 0; c < num_cells; ++c) cells[c] = static_cast<T>(cell_capacity_[c]);
+    cell_sums.Init(1, std::move(cells));
+    std::vector<T> max_cell(num_groups);
+    for (size_t g = 0; g < num_groups; ++g) {
+      max_cell[g] = static_cast<T>(group_max_cell_capacity_[g]);
+    }
+    group_max.Init(1, std::move(max_cell));
+  });
   group_sums_.Init(1, group_capacity_);
-  std::vector<int32_t> max_cell(num_groups);
-  for (size_t g = 0; g < num_groups; ++g) {
-    max_cell[g] = static_cast<int32_t>(group_max_cell_capacity_[g]);
-  }
-  group_max_.Init(1, std::move(max_cell));
   if (node_levels_) {
     std::vector<uint8_t> node_free(num_nodes);
     std::vector<uint8_t> cell_hist(num_cells * kLevels, 0);
@@ -136,9 +141,11 @@ int32_t CapacityIndex::HighestLevel(const T* histogram) {
 
 void CapacityIndex::Cover(int64_t first, int64_t last) {
   if (count_ > 0 && first >= first_ && last < first_ + count_) return;
-  cell_sums_.Cover(first, last, keep_from_);
+  WithCellTables([&](auto& cell_sums, auto& group_max) {
+    cell_sums.Cover(first, last, keep_from_);
+    group_max.Cover(first, last, keep_from_);
+  });
   group_sums_.Cover(first, last, keep_from_);
-  group_max_.Cover(first, last, keep_from_);
   if (node_levels_) {
     node_free_.Cover(first, last, keep_from_);
     cell_hist_.Cover(first, last, keep_from_);
@@ -150,9 +157,10 @@ void CapacityIndex::Cover(int64_t first, int64_t last) {
                          ? keep_from_
                          : FloorDiv(keep_from_, kBlock));
   }
-  // All tables grow alike; remember the range they share.
+  // All tables grow alike; remember the range they share (its old end from the
+  // old start: a range that grows to the left keeps its right end).
+  const int64_t end = count_ == 0 ? last + 1 : std::max(first_ + count_, last + 1);
   first_ = count_ == 0 ? first : std::min(first_, first);
-  const int64_t end = std::max(count_ == 0 ? last + 1 : first_ + count_, last + 1);
   first_ = std::max(first_, std::min(keep_from_, first));
   count_ = end - first_;
 }
@@ -168,24 +176,28 @@ void CapacityIndex::AddToBuckets(NodeIndex node, int64_t first, int64_t last, in
   const auto n = static_cast<size_t>(node);
   const auto cell = static_cast<size_t>(node_cell_[n]);
   const auto group = static_cast<size_t>(cell_group_[cell]);
-  int32_t* cell_sum = cell_sums_.At(cell, first);
   int64_t* group_sum = group_sums_.At(group, first);
-  int32_t* group_max = group_max_.At(group, first);
+  for (int64_t b = first; b <= last; ++b) group_sum[b - first] += delta;
   const bool exact_max = last - first < kExactMaxBuckets;
-  for (int64_t b = first; b <= last; ++b) {
-    const auto i = static_cast<size_t>(b - first);
-    cell_sum[i] += delta;
-    group_sum[i] += delta;
-    if (cell_sum[i] > group_max[i]) {
-      group_max[i] = cell_sum[i];
-    } else if (delta < 0 && cell_sum[i] - delta == group_max[i] && exact_max) {
-      int32_t max = 0;
-      for (CellIndex c : group_cells_[group]) {
-        max = std::max(max, *cell_sums_.At(static_cast<size_t>(c), b));
+  WithCellTables([&]<typename T>(BucketTable<T>& cell_sums, BucketTable<T>& group_maxes) {
+    T* cell_sum = cell_sums.At(cell, first);
+    T* group_max = group_maxes.At(group, first);
+    for (int64_t b = first; b <= last; ++b) {
+      const auto i = static_cast<size_t>(b - first);
+      const int32_t before = cell_sum[i];
+      const int32_t after = before + delta;
+      cell_sum[i] = static_cast<T>(after);
+      if (after > group_max[i]) {
+        group_max[i] = static_cast<T>(after);
+      } else if (delta < 0 && before == group_max[i] && exact_max) {
+        T max = 0;
+        for (CellIndex c : group_cells_[group]) {
+          max = std::max(max, *cell_sums.At(static_cast<size_t>(c), b));
+        }
+        group_max[i] = max;
       }
-      group_max[i] = max;
     }
-  }
+  });
   if (!node_levels_) return;
   uint8_t* node_free = node_free_.At(n, first);
   uint8_t* cell_hist = cell_hist_.At(cell, first);
@@ -288,11 +300,17 @@ int64_t CapacityIndex::Bound(Level level, int32_t group, int64_t bucket) const {
   const bool stored = count_ > 0 && bucket >= first_ && bucket < first_ + count_;
   switch (level) {
     case Level::kCell:
-      return stored ? *cell_sums_.At(g, bucket) : cell_capacity_[g];
+      return stored ? WithCellTables([&](const auto& cell_sums, const auto&) {
+        return static_cast<int64_t>(*cell_sums.At(g, bucket));
+      })
+                    : cell_capacity_[g];
     case Level::kSiteModel:
       return stored ? *group_sums_.At(g, bucket) : group_capacity_[g];
     case Level::kSiteModelPod:
-      return stored ? *group_max_.At(g, bucket) : group_max_cell_capacity_[g];
+      return stored ? WithCellTables([&](const auto&, const auto& group_max) {
+        return static_cast<int64_t>(*group_max.At(g, bucket));
+      })
+                    : group_max_cell_capacity_[g];
     case Level::kNode:
       return stored && node_levels_ ? *node_free_.At(g, bucket) : node_capacity_[g];
     case Level::kCellNode:
@@ -330,15 +348,19 @@ std::optional<std::pair<Seconds, Seconds>> CapacityIndex::Possible(Level level, 
   const bool stored = count_ > 0;
   switch (level) {
     case Level::kCell:
-      return NextPossibleIn(stored ? cell_sums_.At(g, first_) : nullptr, cell_capacity_[g], gpus,
-                            duration, earliest, latest, with_end);
+      return WithCellTables([&](const auto& cell_sums, const auto&) {
+        return NextPossibleIn(stored ? cell_sums.At(g, first_) : nullptr, cell_capacity_[g], gpus,
+                              duration, earliest, latest, with_end);
+      });
     case Level::kSiteModel:
       return NextPossibleIn(stored ? group_sums_.At(g, first_) : nullptr, group_capacity_[g], gpus,
                             duration, earliest, latest, with_end);
     case Level::kSiteModelPod:
-      return NextPossibleIn(stored ? group_max_.At(g, first_) : nullptr,
-                            group_max_cell_capacity_[g], gpus, duration, earliest, latest,
-                            with_end);
+      return WithCellTables([&](const auto&, const auto& group_max) {
+        return NextPossibleIn(stored ? group_max.At(g, first_) : nullptr,
+                              group_max_cell_capacity_[g], gpus, duration, earliest, latest,
+                              with_end);
+      });
     case Level::kNode:
       return NextPossibleIn(stored && node_levels_ ? node_free_.At(g, first_) : nullptr,
                             node_capacity_[g], gpus, duration, earliest, latest, with_end);
@@ -359,13 +381,15 @@ void CapacityIndex::PrefetchWindow(Level level, int32_t group, Seconds start,
   const auto g = static_cast<size_t>(group);
   switch (level) {
     case Level::kCell:
-      __builtin_prefetch(cell_sums_.At(g, bucket));
+      WithCellTables(
+          [&](const auto& cell_sums, const auto&) { __builtin_prefetch(cell_sums.At(g, bucket)); });
       return;
     case Level::kSiteModel:
       __builtin_prefetch(group_sums_.At(g, bucket));
       return;
     case Level::kSiteModelPod:
-      __builtin_prefetch(group_max_.At(g, bucket));
+      WithCellTables(
+          [&](const auto&, const auto& group_max) { __builtin_prefetch(group_max.At(g, bucket)); });
       return;
     case Level::kNode:
       if (node_levels_) __builtin_prefetch(node_free_.At(g, bucket));
