@@ -346,6 +346,40 @@ size_t CellWindowTable::NodeFirstStarts(CellIndex cell, int32_t gpus, Seconds du
   return left;
 }
 
+bool CellWindowTable::AnyNodeMayHold(CellIndex cell, int32_t gpus, Seconds duration, Seconds from,
+                                     Seconds limit) const {
+  if (!enabled() || gpus > 255 || from > limit) return true;
+  // A window from a start in bucket p covers buckets [p + 1, p + full - 1]
+  // at least, so at least `needed` whole blocks in a row.
+  const int64_t full = duration / bucket_width_;
+  const int64_t needed = (full - 1 - (kBlock - 1)) / kBlock;
+  if (needed < 1) return true;
+  const int64_t first_block = BlockOf(BucketOf(from) + kBlock);  // the first wholly after p0
+  const int64_t last_block = BlockOf(BucketOf(limit) + full) - 1;
+  const auto c = static_cast<size_t>(cell);
+  const size_t half = half_;
+  const auto need = static_cast<uint8_t>(gpus);
+  uint8_t run[kMaxCellNodes];
+  std::fill(run, run + half, uint8_t{0});
+  const auto enough = static_cast<uint8_t>(std::min<int64_t>(needed, 255));
+  for (int64_t block = first_block; block <= last_block; ++block) {
+    const bool stored =
+        block_count_ > 0 && block >= block_first_ && block < block_first_ + block_count_;
+    // Blocks outside the stored range are free all through.
+    if (!stored) return true;
+    const uint8_t* mins = &block_mins_[(c * static_cast<size_t>(block_count_) +
+                                        static_cast<size_t>(block - block_first_)) *
+                                       half];
+    uint8_t longest = 0;
+    for (size_t k = 0; k < half; ++k) {
+      run[k] = mins[k] >= need ? static_cast<uint8_t>(run[k] + (run[k] < 255)) : uint8_t{0};
+      longest = std::max(longest, run[k]);
+    }
+    if (longest >= enough) return true;
+  }
+  return false;
+}
+
 void CellWindowTable::WindowBounds(CellIndex cell, Seconds start, Seconds end,
                                    std::span<uint8_t> lo, std::span<uint8_t> hi) const {
   const auto c = static_cast<size_t>(cell);

@@ -114,6 +114,15 @@ class CellWindowTable {
                          Seconds limit, std::span<Seconds> first,
                          std::vector<uint16_t>& runs) const;
 
+  // False when no node of `cell` can have `gpus` GPUs free over any window of
+  // `duration` starting in [from, limit]: every such window covers completely
+  // a run of whole blocks (kBlock buckets), and a node offers no more than its
+  // least fewest-free count in a block it covers. Reads one row of block
+  // minima per block, a quarter of NodeFirstStarts' rows; true when the
+  // windows are too short to cover a block for sure.
+  bool AnyNodeMayHold(CellIndex cell, int32_t gpus, Seconds duration, Seconds from,
+                      Seconds limit) const;
+
   // A cheaper and coarser `most`, from per-block summaries: for every cell and
   // block of kBlock buckets, the sum over its nodes of each node's least
   // fewest-free count in the block. A window that covers a whole block can get

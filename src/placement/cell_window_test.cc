@@ -365,6 +365,41 @@ TEST(CellWindowTable, NodeFirstStartsAreTheFirstStartsTheBoundsAllow) {
   EXPECT_GT(none, 100);
 }
 
+// When AnyNodeMayHold says no, no node of the cell has the GPUs free over any
+// window starting in the range; and it does say no for long windows over busy
+// nodes.
+TEST(CellWindowTable, AnyNodeMayHoldRulesOutOnlyWhatNoNodeCanHold) {
+  const Topology topo = SmallFleet();
+  int ruled_out = 0, allowed = 0;
+  for (Seconds width : {1, 3, 5}) {
+    RandomCalendar rc(topo, width, static_cast<uint64_t>(width) * 11 + 5);
+    for (int op = 0; op < 400; ++op) rc.Step(op, true);
+    const Calendar& cal = rc.cal();
+    const CellWindowTable& table = cal.windows();
+    for (int q = 0; q < 300; ++q) {
+      const auto gpus = static_cast<int32_t>(rc.Uniform(1, 8));
+      const Seconds d = rc.Uniform(1, 60 * width);
+      const Seconds from = rc.now() + rc.Uniform(0, 60 * width);
+      const Seconds limit = from + rc.Uniform(0, 40 * width);
+      const auto cell = static_cast<CellIndex>(rc.Uniform(0, topo.num_cells() - 1));
+      const CellInfo& info = topo.cell(cell);
+      if (table.AnyNodeMayHold(cell, gpus, d, from, limit)) {
+        ++allowed;
+        continue;
+      }
+      ++ruled_out;
+      for (NodeIndex n = info.first_node; n < info.end_node; ++n) {
+        for (Seconds s = from; s <= limit; ++s) {
+          ASSERT_LT(cal.FreeGpus(n, s, s + d), gpus)
+              << "width " << width << " q " << q << " node " << n << " s " << s;
+        }
+      }
+    }
+  }
+  EXPECT_GT(ruled_out, 50);
+  EXPECT_GT(allowed, 50);
+}
+
 // The group search through the window table returns what the plain sweep
 // returns, and the same free GPUs per node.
 TEST(CellWindowTable, GroupSearchEqualsPlainSearchWithItsFreeCounts) {

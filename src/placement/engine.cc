@@ -110,6 +110,13 @@ bool Engine::SearchSiteModel(const CycleState& state, SiteIndex site, ModelIndex
             std::optional<std::pair<Seconds, Seconds>> run =
                 index.NextPossible(Level::kCellNode, c, gpus, d, from, limit);
             if (!run) break;
+            // The rows of most-free counts are four times the reads of the block
+            // minima, which rule out most runs of long leases (a node free at
+            // some instant of every hour is seldom free through them all).
+            if (!cal.windows().AnyNodeMayHold(c, gpus, d, run->first, run->second)) {
+              from = run->second + 1;
+              continue;
+            }
             possible = true;
             if (cal.windows().NodeFirstStarts(c, gpus, d, run->first, run->second, node_first_,
                                               runs_buf_) == 0) {
