@@ -443,7 +443,7 @@ int32_t CellWindowTable::SumHalf(const uint8_t* bytes) const {
 }
 
 void CellWindowTable::SlidingMin(size_t cell, int64_t first, int64_t windows, int64_t length,
-                                 size_t offset, uint8_t* out, std::vector<uint8_t>& buffer) const {
+                                 uint8_t* out, std::vector<uint8_t>& buffer) const {
   // van Herk / Gil-Werman: blocks of `length` rows from `first`; the minimum over
   // [p, p + length - 1] is the minimum of the suffix minimum of p's block at p
   // and the prefix minimum of the next block at p + length - 1.
@@ -456,7 +456,7 @@ void CellWindowTable::SlidingMin(size_t cell, int64_t first, int64_t windows, in
   uint8_t* prefix = buffer.data();
   uint8_t* suffix = buffer.data() + span * half;
   for (size_t k = 0; k < span; ++k) {
-    const uint8_t* row = RowOrFresh(cell, first + static_cast<int64_t>(k)) + offset;
+    const uint8_t* row = RowOrFresh(cell, first + static_cast<int64_t>(k));
     uint8_t* to = prefix + k * half;
     if (k % w == 0) {
       std::copy(row, row + half, to);
@@ -465,7 +465,7 @@ void CellWindowTable::SlidingMin(size_t cell, int64_t first, int64_t windows, in
     }
   }
   for (size_t k = span; k-- > 0;) {
-    const uint8_t* row = RowOrFresh(cell, first + static_cast<int64_t>(k)) + offset;
+    const uint8_t* row = RowOrFresh(cell, first + static_cast<int64_t>(k));
     uint8_t* to = suffix + k * half;
     if (k % w == w - 1 || k == span - 1) {
       std::copy(row, row + half, to);
@@ -481,7 +481,7 @@ void CellWindowTable::SlidingMin(size_t cell, int64_t first, int64_t windows, in
 void CellWindowTable::FewestFreeMinima(size_t cell, int64_t first, int64_t windows, int64_t length,
                                        uint8_t* out, std::vector<uint8_t>& buffer) const {
   if (windows > length) {
-    SlidingMin(cell, first, windows, length, 0, out, buffer);
+    SlidingMin(cell, first, windows, length, out, buffer);
     return;
   }
   // Few windows, each long: they all hold the buckets from the last one's

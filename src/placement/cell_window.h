@@ -183,15 +183,13 @@ class CellWindowTable {
   void AccumulateFewest(size_t cell, int64_t first, int64_t last, uint8_t* fewest) const;
   // Sum of `half_` bytes.
   int32_t SumHalf(const uint8_t* bytes) const;
-  // The minima of `windows` windows of `length` rows of `cell`, the k-th from
-  // bucket first + k, over one half of each row (bytes [offset, offset + half_):
-  // 0 for the fewest-free counts, half_ for the most-free ones), into
-  // out[k * half_ ...]; `buffer` is scratch.
-  void SlidingMin(size_t cell, int64_t first, int64_t windows, int64_t length, size_t offset,
-                  uint8_t* out, std::vector<uint8_t>& buffer) const;
-
-  // SlidingMin over the fewest-free counts (offset 0), the same minima; for a
-  // few long windows, from the block minima where the windows overlap.
+  // The minima of the fewest-free counts over `windows` windows of `length`
+  // rows of `cell`, the k-th from bucket first + k, into out[k * half_ ...];
+  // `buffer` is scratch. SlidingMin makes three passes over the rows;
+  // FewestFreeMinima gives the same minima, and for a few long windows takes
+  // the middle they share from the block minima.
+  void SlidingMin(size_t cell, int64_t first, int64_t windows, int64_t length, uint8_t* out,
+                  std::vector<uint8_t>& buffer) const;
   void FewestFreeMinima(size_t cell, int64_t first, int64_t windows, int64_t length, uint8_t* out,
                         std::vector<uint8_t>& buffer) const;
 
