@@ -42,6 +42,23 @@ std::optional<Seconds> ForEachStretch(const CapacityIndex& index, int64_t gpus, 
   return std::nullopt;
 }
 
+// ForEachStretch over the stretches the block bounds of a group search allow
+// (`bounds`: a Calendar::GroupBounds): for a whole site, those its group
+// bounds allow first (one number per block, where the cells' block bounds
+// read one per cell and block), then inside them its cells' block bounds.
+template <typename GroupBounds, typename Visit>
+std::optional<Seconds> ForEachBlockStretch(const CapacityIndex& index, int64_t gpus, Seconds from,
+                                           Seconds to, const GroupBounds& bounds,
+                                           const Visit& visit) {
+  auto by_cells = [&](Seconds s, Seconds e) {
+    return ForEachStretch(index, gpus, s, e, kBlockChunk,
+                          std::bind_front(&GroupBounds::Blocks, &bounds), visit);
+  };
+  if (bounds.site_group < 0) return by_cells(from, to);
+  return ForEachStretch(index, gpus, from, to, kBlockChunk,
+                        std::bind_front(&GroupBounds::GroupBlocks, &bounds), by_cells);
+}
+
 // Sizes `lo` and `hi` for `count` nodes (with room for the table's full-width
 // writes) and has fill(cell, lo, hi) write each cell's nodes in turn, laid
 // out as the window table stores them.
@@ -457,8 +474,7 @@ std::optional<Seconds> Calendar::EarliestStartInGroup(CapacityIndex::Level level
   auto block_stretches = [&](Seconds from, Seconds to,
                              const auto& search) -> std::optional<Seconds> {
     if (!layout_ok) return search(from, to);
-    return ForEachStretch(index_, gpus, from, to, kBlockChunk,
-                          std::bind_front(&GroupBounds::Blocks, &bounds), search);
+    return ForEachBlockStretch(index_, gpus, from, to, bounds, search);
   };
   // Searches [from, to] bucket by bucket with the window table's bounds: a
   // bucket whose most-free bound is short is passed over, the first start of
@@ -540,7 +556,16 @@ Calendar::GroupBounds Calendar::BoundsOfGroup(CapacityIndex::Level level, int32_
   bounds.duration = duration;
   bounds.start_chunk = std::max<int64_t>(windows_.WindowBuckets(duration), 32);
   bounds.scratch = &scratch;
+  if (level == CapacityIndex::Level::kSiteModel && bounds.layout_ok) bounds.site_group = group;
   return bounds;
+}
+
+const std::vector<int32_t>& Calendar::GroupBlockMost(int32_t group, Seconds duration,
+                                                     Seconds earliest, int64_t first, int64_t count,
+                                                     SearchScratch& scratch) const {
+  windows_.GroupBlockBounds(group, duration, earliest, first, count, scratch.group_most_,
+                            scratch.group_work_);
+  return scratch.group_most_;
 }
 
 const std::vector<int32_t>& Calendar::BlockMost(std::span<const CellIndex> cells, Seconds duration,
@@ -570,8 +595,8 @@ std::optional<Seconds> Calendar::FirstPossibleInGroup(CapacityIndex::Level level
   // The first start of a stretch the block bounds allow, or of one inside it
   // that the start bounds allow.
   auto first_by_blocks = [&](Seconds from, Seconds to) -> std::optional<Seconds> {
-    return ForEachStretch(
-        index_, gpus, from, to, kBlockChunk, std::bind_front(&GroupBounds::Blocks, &bounds),
+    return ForEachBlockStretch(
+        index_, gpus, from, to, bounds,
         [&](Seconds s, Seconds stretch_end) -> std::optional<Seconds> {
           if (precision == BoundPrecision::kBlocks) return s;
           return ForEachStretch(

@@ -124,6 +124,8 @@ class SearchScratch {
   std::vector<uint8_t> window_rows_;
   std::vector<uint8_t> window_work_;
   std::vector<int32_t> block_most_;
+  std::vector<int32_t> group_most_;
+  std::vector<int64_t> group_work_;
   std::vector<int32_t> block_work_;
   std::vector<std::pair<int64_t, int64_t>> block_ranges_;
   std::vector<NodeIndex> changing_nodes_;
@@ -288,6 +290,10 @@ class Calendar {
   const std::vector<int32_t>& StartMost(std::span<const CellIndex> cells, Seconds duration,
                                         Seconds earliest, int64_t first, int64_t count,
                                         SearchScratch& scratch) const;
+  // The window table's group block bounds on a whole site x model group.
+  const std::vector<int32_t>& GroupBlockMost(int32_t group, Seconds duration, Seconds earliest,
+                                             int64_t first, int64_t count,
+                                             SearchScratch& scratch) const;
   // What a group search takes from the window table for windows of one
   // duration: the group's cells, whether the nodes searched are laid out as
   // those cells, and the block and start bounds over them (ForEachStretch's
@@ -299,6 +305,12 @@ class Calendar {
     Seconds duration = 0;
     int64_t start_chunk = 0;
     SearchScratch* scratch = nullptr;
+    // The site x model group when the cells are all of one (level kSiteModel
+    // with the layout matching), else -1: only then are GroupBlocks kept.
+    int32_t site_group = -1;
+    const std::vector<int32_t>& GroupBlocks(Seconds earliest, int64_t first, int64_t count) const {
+      return calendar->GroupBlockMost(site_group, duration, earliest, first, count, *scratch);
+    }
     const std::vector<int32_t>& Blocks(Seconds earliest, int64_t first, int64_t count) const {
       return calendar->BlockMost(cells, duration, earliest, first, count, *scratch);
     }

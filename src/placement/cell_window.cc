@@ -34,12 +34,17 @@ CellWindowTable::CellWindowTable(const Topology& topology, Seconds bucket_width)
   cell_capacity_.resize(num_cells);
   node_cell_.resize(static_cast<size_t>(topology.num_nodes()));
   node_slot_.resize(static_cast<size_t>(topology.num_nodes()));
+  cell_group_.resize(num_cells);
+  group_capacity_.assign(
+      static_cast<size_t>(topology.num_sites()) * static_cast<size_t>(topology.num_models()), 0);
   for (CellIndex c = 0; c < topology.num_cells(); ++c) {
     const CellInfo& cell = topology.cell(c);
     const auto ci = static_cast<size_t>(c);
     cell_nodes_[ci] = cell.end_node - cell.first_node;
     cell_first_[ci] = cell.first_node;
     cell_capacity_[ci] = static_cast<int32_t>(cell.gpus);
+    cell_group_[ci] = cell.site * topology.num_models() + cell.model;
+    group_capacity_[static_cast<size_t>(cell_group_[ci])] += cell_capacity_[ci];
     for (NodeIndex n = cell.first_node; n < cell.end_node; ++n) {
       const auto slot = static_cast<size_t>(n - cell.first_node);
       node_cell_[static_cast<size_t>(n)] = c;
@@ -130,8 +135,16 @@ void CellWindowTable::CoverBlocks(int64_t first, int64_t last) {
           stored ? block_sums_[c * static_cast<size_t>(block_count_) + old_k] : cell_capacity_[c];
     }
   }
+  const size_t groups = group_capacity_.size();
+  std::vector<int32_t> group_sums(groups * new_count);
+  for (size_t g = 0; g < groups; ++g) {
+    for (size_t k = 0; k < new_count; ++k) {
+      group_sums[g * new_count + k] = GroupBlockSum(g, new_first + static_cast<int64_t>(k));
+    }
+  }
   block_mins_ = std::move(mins);
   block_sums_ = std::move(sums);
+  group_block_sums_ = std::move(group_sums);
   block_first_ = new_first;
   block_count_ = static_cast<int64_t>(new_count);
 }
@@ -149,8 +162,40 @@ void CellWindowTable::UpdateBlocks(NodeIndex node, int64_t first, int64_t last) 
     const size_t k =
         cell * static_cast<size_t>(block_count_) + static_cast<size_t>(block - block_first_);
     uint8_t& stored = block_mins_[k * half_ + slot];
-    block_sums_[k] += static_cast<int32_t>(least) - static_cast<int32_t>(stored);
+    const int32_t delta = static_cast<int32_t>(least) - static_cast<int32_t>(stored);
+    block_sums_[k] += delta;
+    group_block_sums_[static_cast<size_t>(cell_group_[cell]) * static_cast<size_t>(block_count_) +
+                      static_cast<size_t>(block - block_first_)] += delta;
     stored = least;
+  }
+}
+
+void CellWindowTable::GroupBlockBounds(int32_t group, Seconds duration, Seconds earliest,
+                                       int64_t first, int64_t count, std::vector<int32_t>& most,
+                                       std::vector<int64_t>& work) const {
+  const auto g = static_cast<size_t>(group);
+  most.assign(static_cast<size_t>(std::max<int64_t>(count, 0)), group_capacity_[g]);
+  // The blocks covered by the starts of bucket p run from the first block
+  // starting after p to the last one ending by the window's end; both ends
+  // grow with p, so a monotone deque of block numbers (ascending, their sums
+  // ascending too) keeps each range's minimum at its front.
+  work.clear();
+  size_t head = 0;
+  int64_t pushed = std::numeric_limits<int64_t>::min();
+  for (int64_t i = 0; i < count; ++i) {
+    const int64_t p = first + i;
+    const Seconds s = std::max(static_cast<Seconds>(p) * bucket_width_, earliest);
+    const int64_t lo = -BlockOf(-(p + 1));
+    const int64_t hi = BlockOf(FloorDiv(s + duration, bucket_width_)) - 1;
+    if (lo > hi) continue;
+    for (int64_t b = std::max(pushed + 1, lo); b <= hi; ++b) {
+      const int32_t sum = GroupBlockSum(g, b);
+      while (work.size() > head && GroupBlockSum(g, work.back()) >= sum) work.pop_back();
+      work.push_back(b);
+    }
+    pushed = std::max(pushed, hi);
+    while (work[head] < lo) ++head;
+    most[static_cast<size_t>(i)] = GroupBlockSum(g, work[head]);
   }
 }
 

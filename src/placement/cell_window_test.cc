@@ -46,6 +46,22 @@ std::pair<int32_t, int32_t> FreeRange(const Calendar& cal, NodeIndex node, Secon
   return {least, most};
 }
 
+// The sum over the nodes of `cell` of each one's fewest-free count in block
+// `block`, recounted from the stored bucket values.
+int32_t BlockSumByRecount(const Calendar& cal, CellIndex cell, int64_t block) {
+  const CellWindowTable& table = cal.windows();
+  constexpr int64_t kBlock = CellWindowTable::kBlock;
+  int32_t sum = 0;
+  for (NodeIndex n = table.FirstNode(cell); n < table.FirstNode(cell) + table.NodesIn(cell); ++n) {
+    int32_t least = cal.capacity(n);
+    for (int64_t b = block * kBlock; b < (block + 1) * kBlock; ++b) {
+      least = std::min(least, table.Lo(n, b));
+    }
+    sum += least;
+  }
+  return sum;
+}
+
 // Random reserve / unreserve / shrink, with the past forgotten now and then.
 class RandomCalendar {
  public:
@@ -256,17 +272,7 @@ TEST(CellWindowTable, BlockBoundsEqualARecountOverAnySetOfCells) {
     const Calendar& cal = rc.cal();
     const CellWindowTable& table = cal.windows();
     constexpr int64_t kBlock = CellWindowTable::kBlock;
-    auto block_sum = [&](CellIndex c, int64_t block) {
-      int32_t sum = 0;
-      for (NodeIndex n = topo.cell(c).first_node; n < topo.cell(c).end_node; ++n) {
-        int32_t least = cal.capacity(n);
-        for (int64_t b = block * kBlock; b < (block + 1) * kBlock; ++b) {
-          least = std::min(least, table.Lo(n, b));
-        }
-        sum += least;
-      }
-      return sum;
-    };
+    auto block_sum = [&](CellIndex c, int64_t block) { return BlockSumByRecount(cal, c, block); };
     std::vector<int32_t> most, work;
     std::vector<std::pair<int64_t, int64_t>> ranges;
     for (int q = 0; q < 300; ++q) {
@@ -296,6 +302,50 @@ TEST(CellWindowTable, BlockBoundsEqualARecountOverAnySetOfCells) {
         }
         ASSERT_EQ(most[static_cast<size_t>(i)], expected)
             << "width " << width << " q " << q << " i " << i << " d " << d;
+      }
+    }
+  }
+}
+
+// A site's group bound is the least, over the blocks the windows cover, of its
+// cells' block sums added up, and never below the cells' own block bounds.
+TEST(CellWindowTable, GroupBlockBoundsAreTheLeastOfTheSitesBlockSums) {
+  const Topology topo = SmallFleet();
+  for (Seconds width : {1, 3, 10}) {
+    RandomCalendar rc(topo, width, static_cast<uint64_t>(width) * 29 + 3);
+    for (int op = 0; op < 300; ++op) rc.Step(op, true);
+    const Calendar& cal = rc.cal();
+    const CellWindowTable& table = cal.windows();
+    constexpr int64_t kBlock = CellWindowTable::kBlock;
+    std::vector<int32_t> most, cell_most, cell_work;
+    std::vector<int64_t> work;
+    std::vector<std::pair<int64_t, int64_t>> ranges;
+    for (int q = 0; q < 300; ++q) {
+      const Seconds d = q % 2 == 0 ? rc.Uniform(1, 12 * width) : rc.Uniform(1, 200 * width);
+      const Seconds earliest = rc.now() + rc.Uniform(0, 100 * width);
+      const auto site = static_cast<SiteIndex>(q % topo.num_sites());
+      const std::span<const CellIndex> cells = topo.SiteModelCells(site, 0);
+      const int32_t group = site * topo.num_models();
+      const int64_t first = table.BucketOf(earliest) + rc.Uniform(0, 1);
+      const int64_t count = rc.Uniform(1, 80);
+      table.GroupBlockBounds(group, d, earliest, first, count, most, work);
+      table.BlockBounds(cells, d, earliest, first, count, cell_most, cell_work, ranges);
+      ASSERT_EQ(most.size(), static_cast<size_t>(count));
+      for (int64_t i = 0; i < count; ++i) {
+        const int64_t p = first + i;
+        const Seconds s = std::max(p * width, earliest);
+        const int64_t lo = (p + 1 + kBlock - 1) / kBlock;
+        const int64_t hi = (s + d) / width / kBlock - 1;
+        int64_t expected = 0;
+        for (CellIndex c : cells) expected += topo.cell(c).gpus;
+        for (int64_t k = lo; k <= hi; ++k) {
+          int64_t sum = 0;
+          for (CellIndex c : cells) sum += BlockSumByRecount(cal, c, k);
+          expected = std::min(expected, sum);
+        }
+        ASSERT_EQ(most[static_cast<size_t>(i)], expected)
+            << "width " << width << " q " << q << " i " << i << " d " << d;
+        ASSERT_GE(most[static_cast<size_t>(i)], cell_most[static_cast<size_t>(i)]);
       }
     }
   }
