@@ -105,6 +105,11 @@ CapacityIndex::CapacityIndex(const Topology& topology, Seconds bucket_width)
     group_max.Init(1, std::move(max_cell));
   });
   group_sums_.Init(1, group_capacity_);
+  std::vector<uint8_t> saturated(num_cells);
+  for (size_t c = 0; c < num_cells; ++c) {
+    saturated[c] = static_cast<uint8_t>(std::min<int64_t>(cell_capacity_[c], kSaturated));
+  }
+  saturated_cell_sums_.Init(1, std::move(saturated));
   if (node_levels_) {
     std::vector<uint8_t> node_free(num_nodes);
     std::vector<uint8_t> cell_hist(num_cells * kLevels, 0);
@@ -146,6 +151,7 @@ void CapacityIndex::Cover(int64_t first, int64_t last) {
     group_max.Cover(first, last, keep_from_);
   });
   group_sums_.Cover(first, last, keep_from_);
+  saturated_cell_sums_.Cover(first, last, keep_from_);
   if (node_levels_) {
     node_free_.Cover(first, last, keep_from_);
     cell_hist_.Cover(first, last, keep_from_);
@@ -179,6 +185,7 @@ void CapacityIndex::AddToBuckets(NodeIndex node, int64_t first, int64_t last, in
   int64_t* group_sum = group_sums_.At(group, first);
   for (int64_t b = first; b <= last; ++b) group_sum[b - first] += delta;
   const bool exact_max = last - first < kExactMaxBuckets;
+  uint8_t* saturated = saturated_cell_sums_.At(cell, first);
   WithCellTables([&]<typename T>(BucketTable<T>& cell_sums, BucketTable<T>& group_maxes) {
     T* cell_sum = cell_sums.At(cell, first);
     T* group_max = group_maxes.At(group, first);
@@ -187,6 +194,7 @@ void CapacityIndex::AddToBuckets(NodeIndex node, int64_t first, int64_t last, in
       const int32_t before = cell_sum[i];
       const int32_t after = before + delta;
       cell_sum[i] = static_cast<T>(after);
+      saturated[i] = static_cast<uint8_t>(std::min(after, kSaturated));
       if (after > group_max[i]) {
         group_max[i] = static_cast<T>(after);
       } else if (delta < 0 && before == group_max[i] && exact_max) {
@@ -348,6 +356,10 @@ std::optional<std::pair<Seconds, Seconds>> CapacityIndex::Possible(Level level, 
   const bool stored = count_ > 0;
   switch (level) {
     case Level::kCell:
+      if (gpus <= kSaturated) {
+        return NextPossibleIn(stored ? saturated_cell_sums_.At(g, first_) : nullptr,
+                              cell_capacity_[g], gpus, duration, earliest, latest, with_end);
+      }
       return WithCellTables([&](const auto& cell_sums, const auto&) {
         return NextPossibleIn(stored ? cell_sums.At(g, first_) : nullptr, cell_capacity_[g], gpus,
                               duration, earliest, latest, with_end);
@@ -381,8 +393,9 @@ void CapacityIndex::PrefetchWindow(Level level, int32_t group, Seconds start,
   const auto g = static_cast<size_t>(group);
   switch (level) {
     case Level::kCell:
-      WithCellTables(
-          [&](const auto& cell_sums, const auto&) { __builtin_prefetch(cell_sums.At(g, bucket)); });
+      // For the saturated sums, which nearly every pod-scoped search reads.
+      // The saturated sums, which nearly every pod-scoped search reads.
+      __builtin_prefetch(saturated_cell_sums_.At(g, bucket));
       return;
     case Level::kSiteModel:
       __builtin_prefetch(group_sums_.At(g, bucket));

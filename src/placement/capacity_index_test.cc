@@ -50,6 +50,24 @@ Topology WideFleet() {
   return *Topology::Build(spec);
 }
 
+// One site with a pod of 40 eight-GPU nodes (320 GPUs, more than the
+// saturated cell sums hold) and one of 2.
+Topology BigPodFleet() {
+  FleetSpec spec;
+  spec.models = {ModelSpec{.id = *ModelId::Parse("m"), .vendor = "v", .tpp = 1, .memory_gb = 1}};
+  SiteSpec site{.id = *SiteId::Parse("a"), .country = {}, .pods = {}, .prices = {}};
+  int n = 0;
+  for (const auto& [id, nodes] : {std::pair{"a0", 40}, std::pair{"a1", 2}}) {
+    PodSpec p{.id = *PodId::Parse(id), .nodes = {}};
+    for (int i = 0; i < nodes; ++i) {
+      p.nodes.push_back({*NodeId::Parse("n" + std::to_string(n++)), *ModelId::Parse("m"), 8});
+    }
+    site.pods.push_back(std::move(p));
+  }
+  spec.sites.push_back(std::move(site));
+  return *Topology::Build(spec);
+}
+
 // Uniform integers in [lo, hi], from a seeded generator.
 class Uniform {
  public:
@@ -156,14 +174,13 @@ TEST(CapacityIndex, BoundsMatchARecountInWideCells) {
 // NextPossible is the first start the bounds allow (the window's start, or a
 // bucket's start after it, whose window's buckets all have enough) and the run
 // of starts after it that they allow too; checked against a scan of Bound()
-// over long ranges (hundreds of buckets, so the blockwise scans are used) at
-// the levels with 8-bit and 32-bit series.
-TEST(CapacityIndex, NextPossibleIsTheRunTheBoundsAllow) {
-  const Topology topo = SmallFleet();
+// over long ranges (hundreds of buckets, so the blockwise scans are used) for
+// requests of up to `max_gpus` after `bookings` random bookings.
+void CheckNextPossibleIsTheRunTheBoundsAllow(const Topology& topo, int bookings, int64_t max_gpus) {
   constexpr Seconds kWidth = 10;
   Calendar cal(topo, kWidth);
   Uniform uniform(17);
-  for (int op = 0; op < 600; ++op) {
+  for (int op = 0; op < bookings; ++op) {
     const Seconds s = uniform(-100, 6000);
     const auto node = static_cast<NodeIndex>(uniform(0, topo.num_nodes() - 1));
     Allocation a[] = {{node, static_cast<int32_t>(uniform(1, topo.node(node).gpus))}};
@@ -171,6 +188,16 @@ TEST(CapacityIndex, NextPossibleIsTheRunTheBoundsAllow) {
   }
   const CapacityIndex& index = cal.index();
   using Level = CapacityIndex::Level;
+  if (max_gpus > 255) {
+    // The largest pod's free GPUs cross 255 (saturated sums are compared on
+    // both sides of it).
+    int64_t above = 0, below = 0;
+    for (int64_t b = 0; b < 600; ++b) {
+      (index.Bound(Level::kCell, 0, b) > 255 ? above : below) += 1;
+    }
+    ASSERT_GT(above, 50);
+    ASSERT_GT(below, 50);
+  }
   struct Series {
     Level level;
     int32_t groups;
@@ -182,7 +209,8 @@ TEST(CapacityIndex, NextPossibleIsTheRunTheBoundsAllow) {
   for (int q = 0; q < 4000; ++q) {
     const Series& series = kSeries[q % 3];
     const auto group = static_cast<int32_t>(uniform(0, series.groups - 1));
-    const int64_t gpus = uniform(1, 26);
+    // Nodes have at most 8 GPUs; a few more asked of them are ruled out at once.
+    const int64_t gpus = uniform(1, series.level == Level::kCell ? max_gpus : 10);
     const Seconds d = uniform(1, 1000);
     const Seconds earliest = uniform(-200, 6200);
     const Seconds latest = earliest + uniform(0, 3000);
@@ -218,6 +246,18 @@ TEST(CapacityIndex, NextPossibleIsTheRunTheBoundsAllow) {
     EXPECT_EQ(got->second, end) << where;
   }
   EXPECT_GT(runs, 1000);
+}
+
+// At the levels with 8-bit, 16-bit and saturated series.
+TEST(CapacityIndex, NextPossibleIsTheRunTheBoundsAllow) {
+  CheckNextPossibleIsTheRunTheBoundsAllow(SmallFleet(), 600, 26);
+}
+
+// A pod whose free GPUs go above and below the saturated sums' 255, for
+// requests on either side of it.
+TEST(CapacityIndex, NextPossibleIsTheRunTheBoundsAllowInPodsOfOver255Gpus) {
+  const Topology topo = BigPodFleet();
+  CheckNextPossibleIsTheRunTheBoundsAllow(topo, 1500, 330);
 }
 
 // After the calendar forgets its past, the bounds stay exact for buckets wholly
