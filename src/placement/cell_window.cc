@@ -54,6 +54,25 @@ CellWindowTable::CellWindowTable(const Topology& topology, Seconds bucket_width)
       fresh_[ci * stride_ + half_ + slot] = cap;
     }
   }
+  int32_t largest_node = 0;
+  for (CellIndex c = 0; c < topology.num_cells(); ++c) {
+    largest_node = std::max(largest_node, topology.cell(c).max_node_gpus);
+  }
+  if (largest_node <= kMaxMaskLevel) {
+    mask_levels_ = largest_node;
+    mask_words_ = (static_cast<size_t>(widest) + 63) / 64;
+    fresh_masks_.assign(num_cells * static_cast<size_t>(mask_levels_) * mask_words_, 0);
+    for (size_t c = 0; c < num_cells; ++c) {
+      for (int32_t slot = 0; slot < cell_nodes_[c]; ++slot) {
+        const int32_t cap = fresh_[c * stride_ + static_cast<size_t>(slot)];
+        for (int32_t level = 1; level <= cap; ++level) {
+          fresh_masks_[(c * static_cast<size_t>(mask_levels_) + static_cast<size_t>(level - 1)) *
+                           mask_words_ +
+                       static_cast<size_t>(slot) / 64] |= uint64_t{1} << (slot % 64);
+        }
+      }
+    }
+  }
 }
 
 void CellWindowTable::Cover(int64_t first, int64_t last) {
@@ -142,9 +161,27 @@ void CellWindowTable::CoverBlocks(int64_t first, int64_t last) {
       group_sums[g * new_count + k] = GroupBlockSum(g, new_first + static_cast<int64_t>(k));
     }
   }
+  const auto levels = static_cast<size_t>(mask_levels_);
+  std::vector<uint64_t, HugePageAllocator<uint64_t>> masks(cells * levels * new_count *
+                                                           mask_words_);
+  for (size_t c = 0; c < cells; ++c) {
+    for (size_t level = 1; level <= levels; ++level) {
+      for (size_t k = 0; k < new_count; ++k) {
+        const int64_t block = new_first + static_cast<int64_t>(k);
+        const bool stored =
+            block_count_ > 0 && block >= block_first_ && block < block_first_ + block_count_;
+        const uint64_t* from =
+            stored ? &level_masks_[LevelMaskAt(c, static_cast<int32_t>(level), block)]
+                   : &fresh_masks_[(c * levels + level - 1) * mask_words_];
+        std::copy(from, from + mask_words_,
+                  &masks[((c * levels + level - 1) * new_count + k) * mask_words_]);
+      }
+    }
+  }
   block_mins_ = std::move(mins);
   block_sums_ = std::move(sums);
   group_block_sums_ = std::move(group_sums);
+  level_masks_ = std::move(masks);
   block_first_ = new_first;
   block_count_ = static_cast<int64_t>(new_count);
 }
@@ -166,6 +203,13 @@ void CellWindowTable::UpdateBlocks(NodeIndex node, int64_t first, int64_t last) 
     block_sums_[k] += delta;
     group_block_sums_[static_cast<size_t>(cell_group_[cell]) * static_cast<size_t>(block_count_) +
                       static_cast<size_t>(block - block_first_)] += delta;
+    // The node's bit changes at the levels between the old and the new count.
+    const int32_t top = std::min<int32_t>(std::max(least, stored), mask_levels_);
+    for (int32_t level = std::min(least, stored) + 1; level <= top; ++level) {
+      uint64_t& word = level_masks_[LevelMaskAt(cell, level, block) + slot / 64];
+      const uint64_t bit = uint64_t{1} << (slot % 64);
+      word = least >= level ? word | bit : word & ~bit;
+    }
     stored = least;
   }
 }
@@ -393,6 +437,66 @@ size_t CellWindowTable::NodeFirstStarts(CellIndex cell, int32_t gpus, Seconds du
 
 bool CellWindowTable::AnyNodeMayHold(CellIndex cell, int32_t gpus, Seconds duration, Seconds from,
                                      Seconds limit) const {
+  if (!enabled() || gpus < 1 || gpus > mask_levels_ || from > limit) {
+    return AnyNodeMayHoldByMinima(cell, gpus, duration, from, limit);
+  }
+  // As below, but on the masks of nodes with `gpus` free through each block:
+  // some node may hold a window when `enough` consecutive masks share a bit.
+  const int64_t full = duration / bucket_width_;
+  const int64_t needed = (full - 1 - (kBlock - 1)) / kBlock;
+  if (needed < 1) return true;
+  const int64_t first_block = BlockOf(BucketOf(from) + kBlock);
+  const int64_t last_block = BlockOf(BucketOf(limit) + full) - 1;
+  if (first_block > last_block) return false;
+  // Blocks outside the stored range are free all through.
+  if (block_count_ == 0 || first_block < block_first_ ||
+      last_block >= block_first_ + block_count_) {
+    return true;
+  }
+  const auto c = static_cast<size_t>(cell);
+  const auto n = static_cast<size_t>(std::min<int64_t>(needed, 255));
+  const size_t words = mask_words_;
+  const auto blocks = static_cast<size_t>(last_block - first_block + 1);
+  if (blocks < n) return false;
+  const uint64_t* masks = &level_masks_[LevelMaskAt(c, gpus, first_block)];
+  // The AND of every run of n masks, van Herk / Gil-Werman style: in segments
+  // of n blocks, a run starting at i in one segment is the suffix AND of that
+  // segment from i with the prefix AND of the next up to i + n - 1.
+  uint64_t suffix[255 * (kMaxCellNodes / 64)];
+  auto any = [words](const uint64_t* x) {
+    uint64_t bits = 0;
+    for (size_t w = 0; w < words; ++w) bits |= x[w];
+    return bits != 0;
+  };
+  for (size_t start = 0; start < blocks; start += n) {
+    const size_t end = std::min(start + n, blocks);
+    if (start > 0) {
+      // Runs from the previous segment ending in this one.
+      uint64_t prefix[kMaxCellNodes / 64];
+      for (size_t j = start; j < end && j - start + 1 < n; ++j) {
+        uint64_t bits = 0;
+        for (size_t w = 0; w < words; ++w) {
+          prefix[w] = j == start ? masks[j * words + w] : prefix[w] & masks[j * words + w];
+          bits |= prefix[w] & suffix[(j - start + 1) * words + w];
+        }
+        if (bits != 0) return true;
+      }
+    }
+    // This segment's suffix ANDs, for the next.
+    for (size_t i = end; i-- > start;) {
+      for (size_t w = 0; w < words; ++w) {
+        suffix[(i - start) * words + w] =
+            i + 1 == end ? masks[i * words + w]
+                         : masks[i * words + w] & suffix[(i - start + 1) * words + w];
+      }
+    }
+    if (end - start == n && any(suffix)) return true;  // the run of the whole segment
+  }
+  return false;
+}
+
+bool CellWindowTable::AnyNodeMayHoldByMinima(CellIndex cell, int32_t gpus, Seconds duration,
+                                             Seconds from, Seconds limit) const {
   if (!enabled() || gpus > 255 || from > limit) return true;
   // A window from a start in bucket p covers buckets [p + 1, p + full - 1]
   // at least, so at least `needed` whole blocks in a row.

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <tuple>
 
 #include "placement/calendar.h"
 
@@ -28,6 +29,24 @@ Topology SmallFleet() {
                                 .prices = {}});
   spec.sites.push_back(
       SiteSpec{.id = *SiteId::Parse("b"), .country = {}, .pods = {pod("b0", 2, 4)}, .prices = {}});
+  return *Topology::Build(spec);
+}
+
+// One site with a pod of 70 four-GPU nodes (more than one 64-bit word of
+// node bits) and one of two 8-GPU nodes.
+Topology WidePodFleet() {
+  FleetSpec spec;
+  spec.models = {ModelSpec{.id = *ModelId::Parse("m"), .vendor = "v", .tpp = 1, .memory_gb = 1}};
+  SiteSpec site{.id = *SiteId::Parse("a"), .country = {}, .pods = {}, .prices = {}};
+  int n = 0;
+  for (const auto& [id, nodes, gpus] : {std::tuple{"a0", 70, 4}, std::tuple{"a1", 2, 8}}) {
+    PodSpec p{.id = *PodId::Parse(id), .nodes = {}};
+    for (int i = 0; i < nodes; ++i) {
+      p.nodes.push_back({*NodeId::Parse("n" + std::to_string(n++)), *ModelId::Parse("m"), gpus});
+    }
+    site.pods.push_back(std::move(p));
+  }
+  spec.sites.push_back(std::move(site));
   return *Topology::Build(spec);
 }
 
@@ -448,6 +467,36 @@ TEST(CellWindowTable, AnyNodeMayHoldRulesOutOnlyWhatNoNodeCanHold) {
   }
   EXPECT_GT(ruled_out, 50);
   EXPECT_GT(allowed, 50);
+}
+
+// The level masks give AnyNodeMayHold the answer the block minima give, for
+// windows long and short, after bookings come and go and the past is forgotten.
+TEST(CellWindowTable, AnyNodeMayHoldReadsFromMasksWhatTheMinimaSay) {
+  for (const Topology& topo : {SmallFleet(), WidePodFleet()}) {
+    // Enough bookings per node to keep some of the wide pod's nodes busy.
+    const int ops = 50 * topo.num_nodes();
+    int yes = 0, no = 0;
+    for (Seconds width : {1, 3, 5}) {
+      RandomCalendar rc(topo, width, static_cast<uint64_t>(width) * 7 + 2);
+      for (int round = 0; round < 4; ++round) {
+        for (int op = 0; op < ops; ++op) rc.Step(op + ops * round, true);
+        const CellWindowTable& table = rc.cal().windows();
+        for (int q = 0; q < 400; ++q) {
+          const auto gpus = static_cast<int32_t>(rc.Uniform(1, 9));
+          const Seconds d = rc.Uniform(1, 120 * width);
+          const Seconds from = rc.now() + rc.Uniform(-20 * width, 80 * width);
+          const Seconds limit = from + rc.Uniform(0, 80 * width);
+          const auto cell = static_cast<CellIndex>(rc.Uniform(0, topo.num_cells() - 1));
+          const bool by_minima = table.AnyNodeMayHoldByMinima(cell, gpus, d, from, limit);
+          ASSERT_EQ(table.AnyNodeMayHold(cell, gpus, d, from, limit), by_minima)
+              << "width " << width << " round " << round << " q " << q;
+          (by_minima ? yes : no) += 1;
+        }
+      }
+    }
+    EXPECT_GT(yes, 500) << topo.num_nodes() << " nodes";
+    EXPECT_GT(no, 500) << topo.num_nodes() << " nodes";
+  }
 }
 
 // The group search through the window table returns what the plain sweep
