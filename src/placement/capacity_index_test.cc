@@ -3,70 +3,23 @@
 #include <gtest/gtest.h>
 
 #include <random>
-#include <tuple>
 
 #include "placement/calendar.h"
+#include "placement/test_fleets.h"
 
 namespace straits::placement {
 namespace {
 
-// Two sites; site 0 has two pods of three 8-GPU nodes, site 1 one pod of two
-// 4-GPU nodes.
-Topology SmallFleet() {
-  FleetSpec spec;
-  spec.models = {ModelSpec{.id = *ModelId::Parse("m"), .vendor = "v", .tpp = 1, .memory_gb = 1}};
-  int n = 0;
-  auto pod = [&](const char* id, int nodes, int32_t gpus) {
-    PodSpec p{.id = *PodId::Parse(id), .nodes = {}};
-    for (int i = 0; i < nodes; ++i) {
-      p.nodes.push_back({*NodeId::Parse("n" + std::to_string(n++)), *ModelId::Parse("m"), gpus});
-    }
-    return p;
-  };
-  spec.sites.push_back(SiteSpec{.id = *SiteId::Parse("a"),
-                                .country = {},
-                                .pods = {pod("a0", 3, 8), pod("a1", 3, 8)},
-                                .prices = {}});
-  spec.sites.push_back(
-      SiteSpec{.id = *SiteId::Parse("b"), .country = {}, .pods = {pod("b0", 2, 4)}, .prices = {}});
-  return *Topology::Build(spec);
-}
+using test_fleets::FleetOf;
+using test_fleets::SmallFleet;
 
 // One site whose first pod has 65 nodes of 1,024 GPUs: a cell of 66,560 GPUs,
 // too many for 16-bit cell sums, and nodes too large for node levels.
-Topology WideFleet() {
-  FleetSpec spec;
-  spec.models = {ModelSpec{.id = *ModelId::Parse("m"), .vendor = "v", .tpp = 1, .memory_gb = 1}};
-  SiteSpec site{.id = *SiteId::Parse("a"), .country = {}, .pods = {}, .prices = {}};
-  int n = 0;
-  for (const auto& [id, nodes, gpus] : {std::tuple{"a0", 65, 1024}, std::tuple{"a1", 2, 8}}) {
-    PodSpec p{.id = *PodId::Parse(id), .nodes = {}};
-    for (int i = 0; i < nodes; ++i) {
-      p.nodes.push_back({*NodeId::Parse("n" + std::to_string(n++)), *ModelId::Parse("m"), gpus});
-    }
-    site.pods.push_back(std::move(p));
-  }
-  spec.sites.push_back(std::move(site));
-  return *Topology::Build(spec);
-}
+Topology WideFleet() { return FleetOf({{"a", {{"a0", 65, 1024}, {"a1", 2, 8}}}}); }
 
 // One site with a pod of 40 eight-GPU nodes (320 GPUs, more than the
 // saturated cell sums hold) and one of 2.
-Topology BigPodFleet() {
-  FleetSpec spec;
-  spec.models = {ModelSpec{.id = *ModelId::Parse("m"), .vendor = "v", .tpp = 1, .memory_gb = 1}};
-  SiteSpec site{.id = *SiteId::Parse("a"), .country = {}, .pods = {}, .prices = {}};
-  int n = 0;
-  for (const auto& [id, nodes] : {std::pair{"a0", 40}, std::pair{"a1", 2}}) {
-    PodSpec p{.id = *PodId::Parse(id), .nodes = {}};
-    for (int i = 0; i < nodes; ++i) {
-      p.nodes.push_back({*NodeId::Parse("n" + std::to_string(n++)), *ModelId::Parse("m"), 8});
-    }
-    site.pods.push_back(std::move(p));
-  }
-  spec.sites.push_back(std::move(site));
-  return *Topology::Build(spec);
-}
+Topology BigPodFleet() { return FleetOf({{"a", {{"a0", 40, 8}, {"a1", 2, 8}}}}); }
 
 // Uniform integers in [lo, hi], from a seeded generator.
 class Uniform {
