@@ -48,6 +48,16 @@ int32_t BlockSumByRecount(const Calendar& cal, CellIndex cell, int64_t block) {
   return sum;
 }
 
+// The blocks every window of `d` from a start in bucket p (not before
+// `earliest`) covers completely: those that start after the bucket and end by
+// the window's end, for non-negative times.
+std::pair<int64_t, int64_t> BlocksCoveredFrom(int64_t p, Seconds width, Seconds earliest,
+                                              Seconds d) {
+  constexpr int64_t kBlock = CellWindowTable::kBlock;
+  const Seconds s = std::max(p * width, earliest);
+  return {(p + 1 + kBlock - 1) / kBlock, (s + d) / width / kBlock - 1};
+}
+
 // Random reserve / unreserve / shrink, with the past forgotten now and then.
 class RandomCalendar {
  public:
@@ -257,7 +267,6 @@ TEST(CellWindowTable, BlockBoundsEqualARecountOverAnySetOfCells) {
     for (int op = 0; op < 300; ++op) rc.Step(op, true);
     const Calendar& cal = rc.cal();
     const CellWindowTable& table = cal.windows();
-    constexpr int64_t kBlock = CellWindowTable::kBlock;
     auto block_sum = [&](CellIndex c, int64_t block) { return BlockSumByRecount(cal, c, block); };
     std::vector<int32_t> most, work;
     std::vector<std::pair<int64_t, int64_t>> ranges;
@@ -275,11 +284,7 @@ TEST(CellWindowTable, BlockBoundsEqualARecountOverAnySetOfCells) {
       table.BlockBounds(cells, d, earliest, first, count, most, work, ranges);
       ASSERT_EQ(most.size(), static_cast<size_t>(count));
       for (int64_t i = 0; i < count; ++i) {
-        const int64_t p = first + i;
-        const Seconds s = std::max(p * width, earliest);
-        // Blocks that start after bucket p and end by s + d.
-        const int64_t lo = (p + 1 + kBlock - 1) / kBlock;
-        const int64_t hi = (s + d) / width / kBlock - 1;
+        const auto [lo, hi] = BlocksCoveredFrom(first + i, width, earliest, d);
         int64_t expected = 0;
         for (CellIndex c : cells) {
           int64_t least = topo.cell(c).gpus;
@@ -302,7 +307,6 @@ TEST(CellWindowTable, GroupBlockBoundsAreTheLeastOfTheSitesBlockSums) {
     for (int op = 0; op < 300; ++op) rc.Step(op, true);
     const Calendar& cal = rc.cal();
     const CellWindowTable& table = cal.windows();
-    constexpr int64_t kBlock = CellWindowTable::kBlock;
     std::vector<int32_t> most, cell_most, cell_work;
     std::vector<int64_t> work;
     std::vector<std::pair<int64_t, int64_t>> ranges;
@@ -318,10 +322,7 @@ TEST(CellWindowTable, GroupBlockBoundsAreTheLeastOfTheSitesBlockSums) {
       table.BlockBounds(cells, d, earliest, first, count, cell_most, cell_work, ranges);
       ASSERT_EQ(most.size(), static_cast<size_t>(count));
       for (int64_t i = 0; i < count; ++i) {
-        const int64_t p = first + i;
-        const Seconds s = std::max(p * width, earliest);
-        const int64_t lo = (p + 1 + kBlock - 1) / kBlock;
-        const int64_t hi = (s + d) / width / kBlock - 1;
+        const auto [lo, hi] = BlocksCoveredFrom(first + i, width, earliest, d);
         int64_t expected = 0;
         for (CellIndex c : cells) expected += topo.cell(c).gpus;
         for (int64_t k = lo; k <= hi; ++k) {
