@@ -131,6 +131,23 @@ void Calendar::PrefetchPoints(NodeIndex node, Seconds t) const {
   }
 }
 
+void Calendar::LoadSegments(std::span<const NodeIndex> nodes, Seconds t,
+                            SearchScratch& scratch) const {
+  std::vector<uint32_t>& begins = scratch.day_begins_;
+  begins.resize(nodes.size());
+  for (size_t k = 0; k < nodes.size(); ++k) {
+    const std::optional<PointDirectory::Day> day =
+        directory_.DayOf(static_cast<size_t>(nodes[k]), t);
+    begins[k] = day ? day->begin : std::numeric_limits<uint32_t>::max();
+  }
+  uint64_t loaded = 0;  // unsigned: wraps around instead of overflowing
+  for (size_t k = 0; k < nodes.size(); ++k) {
+    const std::vector<ChangePoint>& pts = points_[static_cast<size_t>(nodes[k])];
+    if (begins[k] < pts.size()) loaded += static_cast<uint64_t>(pts[begins[k]].time);
+  }
+  scratch.loaded_ += loaded;
+}
+
 int32_t Calendar::SegmentAt(NodeIndex node, Seconds t) const {
   const std::vector<ChangePoint>& pts = points_[static_cast<size_t>(node)];
   const auto n = static_cast<int64_t>(pts.size());
@@ -751,17 +768,8 @@ std::optional<Seconds> Calendar::Sweep(std::span<const NodeIndex> nodes, int64_t
   std::vector<Seconds>& keys = scratch.keys_;
   max_used.resize(count);
   keys.resize(count);
-  // Each node's first lookup is two cache misses, its directory entry and then
-  // its points; asking for the entries 2 x kPrefetchAhead nodes ahead and the
-  // points kPrefetchAhead ahead lets those misses overlap.
-  constexpr size_t kPrefetchAhead = 8;
-  for (size_t k = 0; k < std::min(count, 2 * kPrefetchAhead); ++k) {
-    PrefetchSegment(nodes[k], earliest);
-  }
-  for (size_t k = 0; k < std::min(count, kPrefetchAhead); ++k) PrefetchPoints(nodes[k], earliest);
+  LoadSegments(nodes, earliest, scratch);
   for (size_t k = 0; k < count; ++k) {
-    if (k + 2 * kPrefetchAhead < count) PrefetchSegment(nodes[k + 2 * kPrefetchAhead], earliest);
-    if (k + kPrefetchAhead < count) PrefetchPoints(nodes[k + kPrefetchAhead], earliest);
     Cursor& c = scratch.cursors_[k];
     c.left = SegmentAt(nodes[k], earliest);
     c.right = c.left;
