@@ -120,17 +120,6 @@ int32_t Calendar::MinUsed(NodeIndex node, Seconds start, Seconds end) const {
   return min_used;
 }
 
-void Calendar::PrefetchSegment(NodeIndex node, Seconds t) const {
-  directory_.Prefetch(static_cast<size_t>(node), t);
-}
-
-void Calendar::PrefetchPoints(NodeIndex node, Seconds t) const {
-  if (std::optional<PointDirectory::Day> day = directory_.DayOf(static_cast<size_t>(node), t)) {
-    const std::vector<ChangePoint>& pts = points_[static_cast<size_t>(node)];
-    if (day->begin < pts.size()) __builtin_prefetch(&pts[day->begin]);
-  }
-}
-
 void Calendar::LoadSegments(std::span<const NodeIndex> nodes, Seconds t,
                             SearchScratch& scratch) const {
   std::vector<uint32_t>& begins = scratch.day_begins_;
@@ -455,14 +444,12 @@ Calendar::Probe Calendar::ProbeStart(std::span<const CellIndex> cells,
   // is short is known to be as soon as it drops below `gpus`.
   int64_t total = 0;
   if (free_out != nullptr) free_out->resize(count);
-  // Two passes of prefetches: the directory entries, then the points they
-  // name, so that the reads below wait for neither.
+  // The change points of the nodes measured below, read first and all at once.
+  scratch.measured_nodes_.clear();
   for (size_t k = 0; k < count; ++k) {
-    if (scratch.lo_[k] != scratch.hi_[k]) PrefetchSegment(nodes[k], s);
+    if (scratch.lo_[k] != scratch.hi_[k]) scratch.measured_nodes_.push_back(nodes[k]);
   }
-  for (size_t k = 0; k < count; ++k) {
-    if (scratch.lo_[k] != scratch.hi_[k]) PrefetchPoints(nodes[k], s);
-  }
+  LoadSegments(scratch.measured_nodes_, s, scratch);
   for (size_t k = 0; k < count; ++k) {
     int32_t free = scratch.lo_[k];
     if (scratch.lo_[k] != scratch.hi_[k]) {

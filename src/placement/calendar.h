@@ -132,6 +132,7 @@ class SearchScratch {
   std::vector<NodeIndex> changing_nodes_;
   std::vector<int32_t> changing_free_;
   std::vector<int32_t> constant_free_;
+  std::vector<NodeIndex> measured_nodes_;
   std::vector<uint32_t> day_begins_;
   // A sum of what LoadSegments read: kept, so that its loads are not dropped.
   uint64_t loaded_ = 0;
@@ -252,18 +253,14 @@ class Calendar {
   // Fewest GPUs in use on `node` at any instant of [start, end) (clipped to the
   // horizon); start < end.
   int32_t MinUsed(NodeIndex node, Seconds start, Seconds end) const;
-  // Asks the CPU to load the directory entries SegmentAt(node, t) reads first.
-  void PrefetchSegment(NodeIndex node, Seconds t) const;
-  // Asks the CPU to load the first of the change points SegmentAt(node, t)
-  // reads; after PrefetchSegment, so that the entry it reads has arrived.
-  void PrefetchPoints(NodeIndex node, Seconds t) const;
   // Reads, for every node, the directory entry and then the first change point
   // that SegmentAt(node, t) reads, so that the lookups which follow find them in
   // the cache. Plain loads, none waiting on another's result, so that their
   // cache misses overlap. Why not prefetches: a site sweep starts with ~150
-  // nodes' lookups, and with only prefetches (a few nodes ahead, or all first)
-  // they still cost about a memory latency per node; with these loads first,
-  // 1,024-GPU site decisions are ~19 % faster (docs/benchmarks.md).
+  // nodes' lookups, and with prefetches a few nodes ahead they still cost
+  // about a memory latency per node. With these loads first, 1,024-GPU site
+  // decisions are 12-19 % faster; in the exact checks of a first start, which
+  // prefetched every node first, +2-5 % (docs/benchmarks.md).
   void LoadSegments(std::span<const NodeIndex> nodes, Seconds t, SearchScratch& scratch) const;
   // Index of the last point with time <= t, or -1.
   int32_t SegmentAt(NodeIndex node, Seconds t) const;

@@ -80,13 +80,6 @@ class PointDirectory {
     const uint32_t* row = &entries_[node * static_cast<size_t>(count_) + static_cast<size_t>(d)];
     return Day{.begin = row[0], .end = row[1]};
   }
-  // Asks the CPU to load the entries DayOf(node, t) reads.
-  void Prefetch(size_t node, Seconds t) const {
-    const int64_t d = DayIndex(t) - first_;
-    if (d < 0 || d + 1 >= count_) return;
-    __builtin_prefetch(&entries_[node * static_cast<size_t>(count_) + static_cast<size_t>(d)]);
-  }
-
   // The covered days, [first_day, first_day + day_count), for tests.
   int64_t first_day() const { return first_; }
   int64_t day_count() const { return count_; }
