@@ -393,7 +393,6 @@ void CapacityIndex::PrefetchWindow(Level level, int32_t group, Seconds start,
   const auto g = static_cast<size_t>(group);
   switch (level) {
     case Level::kCell:
-      // For the saturated sums, which nearly every pod-scoped search reads.
       // The saturated sums, which nearly every pod-scoped search reads.
       __builtin_prefetch(saturated_cell_sums_.At(g, bucket));
       return;
