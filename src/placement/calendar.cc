@@ -120,13 +120,14 @@ int32_t Calendar::MinUsed(NodeIndex node, Seconds start, Seconds end) const {
   return min_used;
 }
 
-void Calendar::LoadSegments(std::span<const NodeIndex> nodes, Seconds t,
-                            SearchScratch& scratch) const {
+template <typename StartOf>
+void Calendar::LoadSegmentsAt(std::span<const NodeIndex> nodes, const StartOf& start_of,
+                              SearchScratch& scratch) const {
   std::vector<uint32_t>& begins = scratch.day_begins_;
   begins.resize(nodes.size());
   for (size_t k = 0; k < nodes.size(); ++k) {
     const std::optional<PointDirectory::Day> day =
-        directory_.DayOf(static_cast<size_t>(nodes[k]), t);
+        directory_.DayOf(static_cast<size_t>(nodes[k]), start_of(k));
     begins[k] = day ? day->begin : std::numeric_limits<uint32_t>::max();
   }
   uint64_t loaded = 0;  // unsigned: wraps around instead of overflowing
@@ -135,6 +136,18 @@ void Calendar::LoadSegments(std::span<const NodeIndex> nodes, Seconds t,
     if (begins[k] < pts.size()) loaded += static_cast<uint64_t>(pts[begins[k]].time);
   }
   scratch.loaded_ += loaded;
+}
+
+void Calendar::LoadSegments(std::span<const NodeIndex> nodes, Seconds t,
+                            SearchScratch& scratch) const {
+  LoadSegmentsAt(
+      nodes, [t](size_t) { return t; }, scratch);
+}
+
+void Calendar::LoadFirstPoints(std::span<const NodeIndex> nodes, std::span<const Seconds> starts,
+                               SearchScratch& scratch) const {
+  LoadSegmentsAt(
+      nodes, [starts](size_t k) { return starts[k]; }, scratch);
 }
 
 int32_t Calendar::SegmentAt(NodeIndex node, Seconds t) const {

@@ -157,6 +157,36 @@ TEST(Calendar, EarliestStartOnOneNode) {
   EXPECT_EQ(cal.EarliestStart(std::vector<NodeIndex>{0}, 9, 1, 0, 1000, scratch), std::nullopt);
 }
 
+// LoadFirstPoints only reads ahead: at any time, in or out of the days the
+// point directory covers, and for a node without points, it reads nothing out
+// of bounds (checked under the sanitizers) and changes no answer.
+TEST(Calendar, LoadFirstPointsReadsAheadAndChangesNoAnswer) {
+  constexpr Seconds kDay = 86400;
+  Calendar cal({8, 8});
+  Allocation six[] = {{.node = 0, .gpus = 6}};
+  ASSERT_TRUE(cal.Reserve(1, Iv(kDay + 100, 3 * kDay), six).ok());
+  ASSERT_TRUE(cal.Reserve(2, Iv(5 * kDay, 5 * kDay + 50), six).ok());
+  const std::vector<Seconds> times = {-kDay,         0,         kDay + 100, 2 * kDay, 3 * kDay,
+                                      5 * kDay + 50, 400 * kDay};
+  auto answers = [&] {
+    std::vector<std::optional<Seconds>> out;
+    for (NodeIndex node : {0, 1}) {
+      for (Seconds t : times) out.push_back(cal.EarliestStartOnNode(node, 4, kDay, t, 600 * kDay));
+    }
+    return out;
+  };
+  const std::vector<std::optional<Seconds>> before = answers();
+  EXPECT_EQ(before[0], -kDay);     // node 0 from -kDay: a day ends before the first booking
+  EXPECT_EQ(before[2], 3 * kDay);  // node 0 from inside the first booking
+  SearchScratch scratch;
+  for (NodeIndex node : {0, 1}) {
+    const std::vector<NodeIndex> nodes(times.size(), node);
+    cal.LoadFirstPoints(nodes, times, scratch);
+  }
+  cal.LoadFirstPoints({}, {}, scratch);
+  EXPECT_EQ(answers(), before);
+}
+
 TEST(Calendar, EarliestStartAcrossNodesAddsFreeGpus) {
   Calendar cal({8, 8});
   Allocation a[] = {{.node = 0, .gpus = 4}};

@@ -132,6 +132,19 @@ bool Engine::SearchSiteModel(const CycleState& state, SiteIndex site, ModelIndex
             index.PrefetchWindow(Level::kNode, n, *cell_from, d);
           }
         }
+        if (by_rows) {
+          // The nodes searched below, each from its first start: their change
+          // points read at once, before the searches read them one by one.
+          search_nodes_.clear();
+          search_starts_.clear();
+          for (NodeIndex n = cell.first_node; n < cell.end_node; ++n) {
+            const Seconds f = node_first_[static_cast<size_t>(n - cell.first_node)];
+            if (f == CellWindowTable::kNoStart || f > limit || cal.capacity(n) < gpus) continue;
+            search_nodes_.push_back(n);
+            search_starts_.push_back(f);
+          }
+          cal.LoadFirstPoints(search_nodes_, search_starts_, scratch_);
+        }
         for (NodeIndex n = cell.first_node; n < cell.end_node; ++n) {
           if (cal.capacity(n) < gpus) continue;
           std::optional<Seconds> node_from;

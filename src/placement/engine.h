@@ -136,7 +136,9 @@ class Engine {
   std::vector<int32_t> free_buf_;
   std::vector<Allocation> alloc_buf_;
   std::vector<std::pair<Seconds, CellIndex>> pod_order_;  // (first possible start, cell)
-  std::vector<Seconds> node_first_;  // node scope: each node's first start its bounds allow
+  std::vector<Seconds> node_first_;      // node scope: each node's first start its bounds allow
+  std::vector<NodeIndex> search_nodes_;  // node scope: the nodes of a pod to search, and
+  std::vector<Seconds> search_starts_;   // where each search starts
   std::vector<uint16_t> runs_buf_;
   GroupChoice group_buf_;
 };
