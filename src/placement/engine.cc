@@ -260,6 +260,7 @@ bool Engine::SearchSiteModel(const CycleState& state, SiteIndex site, ModelIndex
 
 std::optional<Seconds> Engine::FirstPossibleStart(const CycleState& state, SiteIndex site,
                                                   ModelIndex model, Seconds earliest,
+                                                  Seconds latest,
                                                   Calendar::BoundPrecision precision) {
   const Calendar& cal = state.calendar;
   const CompiledRequest& req = state.compiled;
@@ -268,14 +269,14 @@ std::optional<Seconds> Engine::FirstPossibleStart(const CycleState& state, SiteI
   switch (req.scope) {
     case Scope::kNode:
       return cal.index().FirstPossible(Level::kSiteModelNode, group, req.gpus, req.duration,
-                                       earliest, req.latest_start);
+                                       earliest, latest);
     case Scope::kPod:
       return cal.index().FirstPossible(Level::kSiteModelPod, group, req.gpus, req.duration,
-                                       earliest, req.latest_start);
+                                       earliest, latest);
     case Scope::kSite:
       return cal.FirstPossibleInGroup(Level::kSiteModel, group,
                                       topology_.SiteModelNodes(site, model), req.gpus, req.duration,
-                                      earliest, req.latest_start, precision, scratch_);
+                                      earliest, latest, precision, scratch_);
   }
   return std::nullopt;
 }
@@ -444,7 +445,7 @@ Decision Engine::Decide(const CompiledRequest& request, const Calendar& calendar
     size_t kept = 0;
     for (const Pair& pair : pairs) {
       std::optional<Seconds> bound = FirstPossibleStart(
-          state, pair.site, pair.model, earliest,
+          state, pair.site, pair.model, earliest, latest,
           refine ? Calendar::BoundPrecision::kBlocks : Calendar::BoundPrecision::kBuckets);
       if (!bound) {
         searched.emplace_back(pair.site, pair.model);
@@ -507,10 +508,21 @@ Decision Engine::Decide(const CompiledRequest& request, const Calendar& calendar
     if (ordered && !refined[static_cast<size_t>(pair.rank)]) {
       // Refine the bound and put the pair back in line.
       refined[static_cast<size_t>(pair.rank)] = true;
-      std::optional<Seconds> bound =
-          FirstPossibleStart(state, site, model, pair.bound, Calendar::BoundPrecision::kBuckets);
+      // Only starts by the horizon matter: it only comes earlier as better
+      // candidates are found, so a pair with none by then is never searched,
+      // and the bounds past it need not be computed (measured: 1,024-GPU site
+      // decisions +7.5 %, docs/benchmarks.md). Except when reasons are wanted
+      // without explanations: a pair that cannot start anywhere in the window
+      // then says so, which it learns only from the bounds over all of it.
+      const Seconds refine_to = options.reasons && !options.explain ? latest : horizon;
+      std::optional<Seconds> bound = FirstPossibleStart(state, site, model, pair.bound, refine_to,
+                                                        Calendar::BoundPrecision::kBuckets);
       if (!bound) {
-        searched.emplace_back(site, model);
+        if (refine_to < latest) {
+          cut_short.emplace_back(site, model);
+        } else {
+          searched.emplace_back(site, model);
+        }
         continue;
       }
       pairs.push_back(pair);

@@ -112,12 +112,12 @@ class Engine {
   // Earliest start in [earliest, horizon] for (site, model) and the GPUs to take.
   bool SearchSiteModel(const CycleState& state, SiteIndex site, ModelIndex model, Seconds earliest,
                        Seconds horizon, GroupChoice* out);
-  // A lower bound on the earliest start of (site, model) at or after
-  // `earliest`, from the calendar's capacity bounds alone (no change points
-  // read); nullopt when they rule out every start of the window. The precision
+  // A lower bound on the earliest start of (site, model) in [earliest,
+  // latest], from the calendar's capacity bounds alone (no change points
+  // read); nullopt when they rule out every start there. The precision
   // matters for site scope only.
   std::optional<Seconds> FirstPossibleStart(const CycleState& state, SiteIndex site,
-                                            ModelIndex model, Seconds earliest,
+                                            ModelIndex model, Seconds earliest, Seconds latest,
                                             Calendar::BoundPrecision precision);
   // Most GPUs any group of (site, model) has free over a window in [earliest, latest].
   int64_t MaxFree(const CycleState& state, SiteIndex site, ModelIndex model, Seconds earliest,
