@@ -511,14 +511,13 @@ Decision Engine::Decide(const CompiledRequest& request, const Calendar& calendar
       // Only starts by the horizon matter: it only comes earlier as better
       // candidates are found, so a pair with none by then is never searched,
       // and the bounds past it need not be computed (measured: 1,024-GPU site
-      // decisions +7.5 %, docs/benchmarks.md). Except when reasons are wanted
-      // without explanations: a pair that cannot start anywhere in the window
-      // then says so, which it learns only from the bounds over all of it.
-      const Seconds refine_to = options.reasons && !options.explain ? latest : horizon;
-      std::optional<Seconds> bound = FirstPossibleStart(state, site, model, pair.bound, refine_to,
+      // decisions +7.5 %, docs/benchmarks.md). Such a pair is cut short, as a
+      // search up to the horizon would have left it; with `explain` it is
+      // searched over the whole window below, to tell why.
+      std::optional<Seconds> bound = FirstPossibleStart(state, site, model, pair.bound, horizon,
                                                         Calendar::BoundPrecision::kBuckets);
       if (!bound) {
-        if (refine_to < latest) {
+        if (horizon < latest) {
           cut_short.emplace_back(site, model);
         } else {
           searched.emplace_back(site, model);
