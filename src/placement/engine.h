@@ -23,7 +23,8 @@
 //      pair whose best possible score could not beat the best so far even at an
 //      earlier start is searched only up to the start where it still could (not
 //      at all when its bound is later), which keeps decisions cheap on large
-//      fleets.
+//      fleets. Site-scoped pairs are searched a slice of starts at a time, in
+//      the same order.
 // Decide never changes the calendar: Reserve does, and refuses (resource_exhausted)
 // if the calendar changed in between so that the placement no longer fits.
 //
