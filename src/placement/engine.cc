@@ -441,6 +441,7 @@ Decision Engine::Decide(const CompiledRequest& request, const Calendar& calendar
   const bool ordered = pairs.size() > 1 && !options.in_preference_order && earliest <= latest;
   const bool refine = request.scope == Scope::kSite;
   std::vector<bool> refined(pairs.size(), !refine);
+  std::vector<int32_t> slices_searched(pairs.size(), 0);  // per pair, by rank
   if (ordered) {
     size_t kept = 0;
     for (const Pair& pair : pairs) {
@@ -539,11 +540,18 @@ Decision Engine::Decide(const CompiledRequest& request, const Calendar& calendar
     // later, cost more than the sites that start first; once one of those is
     // found, the rest are searched only up to the start that could still beat
     // it (measured: 1,024-GPU decisions' p99 -6 to -11 %, docs/benchmarks.md).
-    // One bucket of the capacity index (an hour) or half the lease, whichever is longer.
-    const Seconds slice = std::max(calendar.index().bucket_width(), request.duration / 2);
-    const Seconds to = ordered && refine && slice > 0 ? std::min(horizon, from + slice) : horizon;
+    // The first slice is one bucket of the capacity index (an hour) or half
+    // the lease, whichever is longer, and each next one of a pair twice its
+    // last, so that a pair with no start for weeks is not searched an hour at
+    // a time.
+    int32_t& slices = slices_searched[static_cast<size_t>(pair.rank)];
+    Seconds slice = std::max(calendar.index().bucket_width(), request.duration / 2);
+    for (int32_t i = 0; i < slices && slice < kFarFuture; ++i) slice *= 2;
+    const Seconds to =
+        ordered && refine && slice > 0 && horizon - from > slice ? from + slice : horizon;
     const bool found = SearchSiteModel(state, site, model, from, to, &group_buf_);
     if (!found && to < horizon) {
+      ++slices;
       pairs.push_back(pair);
       pairs.back().bound = to + 1;
       std::push_heap(pairs.begin(), pairs.end(), comes_after);
