@@ -441,7 +441,9 @@ Decision Engine::Decide(const CompiledRequest& request, const Calendar& calendar
   const bool ordered = pairs.size() > 1 && !options.in_preference_order && earliest <= latest;
   const bool refine = request.scope == Scope::kSite;
   std::vector<bool> refined(pairs.size(), !refine);
-  std::vector<int32_t> slices_searched(pairs.size(), 0);  // per pair, by rank
+  // Per pair (by rank), the length of its next search slice (see below).
+  std::vector<Seconds> slices(pairs.size(),
+                              std::max(calendar.index().bucket_width(), request.duration / 2));
   if (ordered) {
     size_t kept = 0;
     for (const Pair& pair : pairs) {
@@ -466,6 +468,12 @@ Decision Engine::Decide(const CompiledRequest& request, const Calendar& calendar
     return a.rank > b.rank;
   };
   if (ordered) std::make_heap(pairs.begin(), pairs.end(), comes_after);
+  // Puts a pair back in line with a later bound.
+  auto requeue = [&](const Pair& pair, Seconds bound) {
+    pairs.push_back(pair);
+    pairs.back().bound = bound;
+    std::push_heap(pairs.begin(), pairs.end(), comes_after);
+  };
   size_t next_in_order = 0;
   auto next_pair = [&]() -> std::optional<Pair> {
     if (!ordered) {
@@ -525,9 +533,7 @@ Decision Engine::Decide(const CompiledRequest& request, const Calendar& calendar
         }
         continue;
       }
-      pairs.push_back(pair);
-      pairs.back().bound = *bound;
-      std::push_heap(pairs.begin(), pairs.end(), comes_after);
+      requeue(pair, *bound);
       continue;
     }
     // A site-scoped search may start at the bound (nothing earlier is
@@ -544,17 +550,13 @@ Decision Engine::Decide(const CompiledRequest& request, const Calendar& calendar
     // the lease, whichever is longer, and each next one of a pair twice its
     // last, so that a pair with no start for weeks is not searched an hour at
     // a time.
-    int32_t& slices = slices_searched[static_cast<size_t>(pair.rank)];
-    Seconds slice = std::max(calendar.index().bucket_width(), request.duration / 2);
-    for (int32_t i = 0; i < slices && slice < kFarFuture; ++i) slice *= 2;
+    Seconds& slice = slices[static_cast<size_t>(pair.rank)];
     const Seconds to =
         ordered && refine && slice > 0 && horizon - from > slice ? from + slice : horizon;
     const bool found = SearchSiteModel(state, site, model, from, to, &group_buf_);
     if (!found && to < horizon) {
-      ++slices;
-      pairs.push_back(pair);
-      pairs.back().bound = to + 1;
-      std::push_heap(pairs.begin(), pairs.end(), comes_after);
+      slice = std::min(2 * slice, kFarFuture);
+      requeue(pair, to + 1);
       continue;
     }
     if (horizon < latest) cut_short.emplace_back(site, model);
