@@ -2,7 +2,7 @@
 // bucket, so searches skip stretches of time in which a pod or a site cannot
 // possibly have enough GPUs, without touching its nodes.
 //
-// Time is cut into buckets of fixed width (an hour by default). For each node and
+// Time is cut into buckets of fixed width (half an hour by default). For each node and
 // bucket, let maxfree(node, bucket) be the most GPUs the node has free at any
 // instant of the bucket. The index keeps, per bucket,
 //   - for every cell (the nodes of one model in one pod): the sum of maxfree over
@@ -30,11 +30,12 @@
 // -delta in the buckets it covers completely; only the (at most two) buckets it
 // covers partly are recomputed from the node's change points.
 //
-// Memory per hourly bucket: 3 bytes per cell (5 when a cell has more than
+// Memory per bucket: 3 bytes per cell (5 when a cell has more than
 // 65,535 GPUs) and 10 (12) per site x model group for the sums; with node
 // levels, one byte per node, 17 per cell and 34 per group. For 12,500 nodes in
-// 400 pods over a year: about 180 MB (tables grow by doubling, so up to twice
-// that while a calendar is being filled).
+// 400 pods over a year: about 180 MB in hourly buckets, 360 MB in half-hour
+// ones (tables grow by doubling, so up to twice that while a calendar is
+// being filled).
 //
 // Thread-safety: like Calendar (it is part of one).
 #pragma once

@@ -26,9 +26,9 @@
 // the nodes' capacities (nothing booked). The table is kept only when every
 // cell has at most kMaxCellNodes nodes of at most 255 GPUs.
 //
-// Memory: stride bytes per cell and bucket; for 400 pods of 32 nodes, hourly,
-// over a year: 224 MB (the table grows by doubling, so up to twice that while a
-// calendar is being filled).
+// Memory: stride bytes per cell and bucket; for 400 pods of 32 nodes over a
+// year: 224 MB in hourly buckets, 448 MB in half-hour ones (the table grows by
+// doubling, so up to twice that while a calendar is being filled).
 //
 // Maintenance (Calendar::AddUsage): a reservation changes both values by -gpus
 // in buckets it covers completely; the (at most two) buckets it covers partly
