@@ -546,10 +546,10 @@ Decision Engine::Decide(const CompiledRequest& request, const Calendar& calendar
     // later, cost more than the sites that start first; once one of those is
     // found, the rest are searched only up to the start that could still beat
     // it (measured: 1,024-GPU decisions' p99 -6 to -11 %, docs/benchmarks.md).
-    // The first slice is one bucket of the capacity index (half an hour) or half
-    // the lease, whichever is longer, and each next one of a pair twice its
-    // last, so that a pair with no start for weeks is not searched a bucket
-    // at a time.
+    // The first slice is one bucket of the capacity index (half an hour by
+    // default) or half the lease, whichever is longer, and each next one of a
+    // pair twice its last, so that a pair with no start for weeks is not
+    // searched a bucket at a time.
     Seconds& slice = slices[static_cast<size_t>(pair.rank)];
     const Seconds to =
         ordered && refine && slice > 0 && horizon - from > slice ? from + slice : horizon;
