@@ -109,7 +109,22 @@ CapacityIndex::CapacityIndex(const Topology& topology, Seconds bucket_width)
   for (size_t c = 0; c < num_cells; ++c) {
     saturated[c] = static_cast<uint8_t>(std::min<int64_t>(cell_capacity_[c], kSaturated));
   }
+  // Group-major copy: each group's cells side by side.
+  cell_slot_.resize(num_cells);
+  group_width_ = 1;
+  for (size_t g = 0; g < num_groups; ++g) {
+    for (size_t k = 0; k < group_cells_[g].size(); ++k) {
+      cell_slot_[static_cast<size_t>(group_cells_[g][k])] = static_cast<int32_t>(k);
+    }
+    group_width_ = std::max(group_width_, group_cells_[g].size());
+  }
+  std::vector<uint8_t> group_saturated(num_groups * group_width_, 0);
+  for (size_t c = 0; c < num_cells; ++c) {
+    group_saturated[static_cast<size_t>(cell_group_[c]) * group_width_ +
+                    static_cast<size_t>(cell_slot_[c])] = saturated[c];
+  }
   saturated_cell_sums_.Init(1, std::move(saturated));
+  group_saturated_.Init(group_width_, std::move(group_saturated));
   if (node_levels_) {
     std::vector<uint8_t> node_free(num_nodes);
     std::vector<uint8_t> cell_hist(num_cells * kLevels, 0);
@@ -152,6 +167,7 @@ void CapacityIndex::Cover(int64_t first, int64_t last) {
   });
   group_sums_.Cover(first, last, keep_from_);
   saturated_cell_sums_.Cover(first, last, keep_from_);
+  group_saturated_.Cover(first, last, keep_from_);
   if (node_levels_) {
     node_free_.Cover(first, last, keep_from_);
     cell_hist_.Cover(first, last, keep_from_);
@@ -186,6 +202,7 @@ void CapacityIndex::AddToBuckets(NodeIndex node, int64_t first, int64_t last, in
   for (int64_t b = first; b <= last; ++b) group_sum[b - first] += delta;
   const bool exact_max = last - first < kExactMaxBuckets;
   uint8_t* saturated = saturated_cell_sums_.At(cell, first);
+  uint8_t* side_by_side = group_saturated_.At(group, first) + cell_slot_[cell];
   WithCellTables([&]<typename T>(BucketTable<T>& cell_sums, BucketTable<T>& group_maxes) {
     T* cell_sum = cell_sums.At(cell, first);
     T* group_max = group_maxes.At(group, first);
@@ -195,6 +212,7 @@ void CapacityIndex::AddToBuckets(NodeIndex node, int64_t first, int64_t last, in
       const int32_t after = before + delta;
       cell_sum[i] = static_cast<T>(after);
       saturated[i] = static_cast<uint8_t>(std::min(after, kSaturated));
+      side_by_side[i * group_width_] = saturated[i];
       if (after > group_max[i]) {
         group_max[i] = static_cast<T>(after);
       } else if (delta < 0 && before == group_max[i] && exact_max) {
@@ -356,6 +374,15 @@ std::optional<std::pair<Seconds, Seconds>> CapacityIndex::Possible(Level level, 
   const bool stored = count_ > 0;
   switch (level) {
     case Level::kCell:
+      // The first start of every pod of a site is asked for in turn: from the
+      // side-by-side copy, where the pods' windows share their cache lines.
+      if (gpus <= kSaturated && !with_end) {
+        return NextPossibleIn(
+            stored
+                ? group_saturated_.At(static_cast<size_t>(cell_group_[g]), first_) + cell_slot_[g]
+                : nullptr,
+            cell_capacity_[g], gpus, duration, earliest, latest, with_end, group_width_);
+      }
       if (gpus <= kSaturated) {
         return NextPossibleIn(stored ? saturated_cell_sums_.At(g, first_) : nullptr,
                               cell_capacity_[g], gpus, duration, earliest, latest, with_end);
@@ -415,10 +442,24 @@ void CapacityIndex::PrefetchWindow(Level level, int32_t group, Seconds start,
   }
 }
 
+void CapacityIndex::PrefetchGroupCells(int32_t group, Seconds start, Seconds duration) const {
+  const int64_t last = BucketOf(start + duration - 1);
+  if (!enabled() || count_ == 0 || last < first_ || last >= first_ + count_) return;
+  const auto g = static_cast<size_t>(group);
+  const int64_t first = std::max(first_, BucketOf(start));
+  // From the window's last bucket back: FirstPossible scans right to left.
+  constexpr size_t kLine = 64;
+  const uint8_t* begin = group_saturated_.At(g, first);
+  const uint8_t* end = group_saturated_.At(g, last) + group_width_;
+  const size_t lines =
+      std::min<size_t>(kMaxPrefetchLines, (static_cast<size_t>(end - begin) + kLine - 1) / kLine);
+  for (size_t k = 1; k <= lines; ++k) __builtin_prefetch(end - (k - 1) * kLine - 1);
+}
+
 template <typename T>
 std::optional<std::pair<Seconds, Seconds>> CapacityIndex::NextPossibleIn(
     const T* series, int64_t capacity, int64_t gpus, Seconds duration, Seconds earliest,
-    Seconds latest, bool with_end) const {
+    Seconds latest, bool with_end, size_t stride) const {
   // Buckets outside the stored range hold the full capacity: they block only
   // when the group is too small altogether.
   if (capacity < gpus) return std::nullopt;
@@ -430,7 +471,7 @@ std::optional<std::pair<Seconds, Seconds>> CapacityIndex::NextPossibleIn(
   auto last_blocking = [&](int64_t from, int64_t to) -> std::optional<int64_t> {
     const int64_t stop = std::max(from, lo);
     for (int64_t b = std::min(to, hi - 1); b >= stop; --b) {
-      if (static_cast<int64_t>(series[b - lo]) < gpus) return b;
+      if (static_cast<int64_t>(series[static_cast<size_t>(b - lo) * stride]) < gpus) return b;
     }
     return std::nullopt;
   };
@@ -454,7 +495,10 @@ std::optional<std::pair<Seconds, Seconds>> CapacityIndex::NextPossibleIn(
     // need to look past the last bucket a window starting by `latest` reaches).
     const int64_t horizon = std::min(hi, BucketOf(latest + duration - 1) + 1);
     int64_t b = std::max(q + 1, lo);
-    while (b < horizon && static_cast<int64_t>(series[b - lo]) >= gpus) ++b;
+    while (b < horizon &&
+           static_cast<int64_t>(series[static_cast<size_t>(b - lo) * stride]) >= gpus) {
+      ++b;
+    }
     if (b >= horizon) return std::make_pair(s, latest);
     return std::make_pair(s, std::min(latest, BucketStart(b) - duration));
   }
