@@ -214,6 +214,13 @@ void CellWindowTable::UpdateBlocks(NodeIndex node, int64_t first, int64_t last) 
   }
 }
 
+int64_t CellWindowTable::EndBucket(int64_t bucket, Seconds earliest, Seconds duration,
+                                   int64_t whole) const {
+  const Seconds start = static_cast<Seconds>(bucket) * bucket_width_;
+  if (start >= earliest) return bucket + whole;
+  return FloorDiv(std::max(start, earliest) + duration, bucket_width_);
+}
+
 void CellWindowTable::GroupBlockBounds(int32_t group, Seconds duration, Seconds earliest,
                                        int64_t first, int64_t count, std::vector<int32_t>& most,
                                        std::vector<int64_t>& work) const {
@@ -226,11 +233,11 @@ void CellWindowTable::GroupBlockBounds(int32_t group, Seconds duration, Seconds 
   work.clear();
   size_t head = 0;
   int64_t pushed = std::numeric_limits<int64_t>::min();
+  const int64_t whole = duration / bucket_width_;
   for (int64_t i = 0; i < count; ++i) {
     const int64_t p = first + i;
-    const Seconds s = std::max(static_cast<Seconds>(p) * bucket_width_, earliest);
     const int64_t lo = -BlockOf(-(p + 1));
-    const int64_t hi = BlockOf(FloorDiv(s + duration, bucket_width_)) - 1;
+    const int64_t hi = BlockOf(EndBucket(p, earliest, duration, whole)) - 1;
     if (lo > hi) continue;
     for (int64_t b = std::max(pushed + 1, lo); b <= hi; ++b) {
       const int32_t sum = GroupBlockSum(g, b);
@@ -252,15 +259,15 @@ void CellWindowTable::BlockBounds(std::span<const CellIndex> cells, Seconds dura
   // For start bucket p, the blocks every start in it covers completely: from
   // the first block starting after p to the last one ending by s + duration.
   // The ranges are the same for every cell: work them out once (each takes
-  // three divisions), with the blocks they span and their shortest and longest.
+  // a few shifts), with the blocks they span and their shortest and longest.
   ranges.resize(static_cast<size_t>(count));
   int64_t from = std::numeric_limits<int64_t>::max(), to = std::numeric_limits<int64_t>::min();
   int64_t shortest = std::numeric_limits<int64_t>::max(), longest = 0;
+  const int64_t whole = duration / bucket_width_;
   for (int64_t i = 0; i < count; ++i) {
     const int64_t p = first + i;
-    const Seconds s = std::max(static_cast<Seconds>(p) * bucket_width_, earliest);
     const int64_t lo = -BlockOf(-(p + 1));
-    const int64_t hi = BlockOf(FloorDiv(s + duration, bucket_width_)) - 1;
+    const int64_t hi = BlockOf(EndBucket(p, earliest, duration, whole)) - 1;
     ranges[static_cast<size_t>(i)] = {lo, hi};
     if (lo > hi) continue;
     from = std::min(from, lo);

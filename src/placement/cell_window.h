@@ -214,6 +214,13 @@ class CellWindowTable {
   void FewestFreeMinima(size_t cell, int64_t first, int64_t windows, int64_t length, uint8_t* out,
                         std::vector<uint8_t>& buffer) const;
 
+  // The bucket holding the end of a window of `duration` from bucket
+  // `bucket`'s start (from `earliest` if that is later), where `whole` is
+  // duration / bucket width: for every bucket starting after `earliest` that
+  // is one addition (the block bounds' loops ran a division per bucket;
+  // measured: mixed stream 1.03-1.05x, 512-GPU stream 1.01-1.03x).
+  int64_t EndBucket(int64_t bucket, Seconds earliest, Seconds duration, int64_t whole) const;
+
   // Recomputes the block summaries of `node` for the blocks of buckets [first, last].
   void UpdateBlocks(NodeIndex node, int64_t first, int64_t last);
   // Makes room for blocks [first, last] in the block tables.
