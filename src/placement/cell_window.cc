@@ -234,19 +234,31 @@ void CellWindowTable::GroupBlockBounds(int32_t group, Seconds duration, Seconds 
   size_t head = 0;
   int64_t pushed = std::numeric_limits<int64_t>::min();
   const int64_t whole = duration / bucket_width_;
+  // The group's row and stored range in locals: the deque's stores could
+  // otherwise alias them and force a reload for every sum read (measured:
+  // mixed stream 1.02-1.04x, 512-GPU stream 1.02-1.17x).
+  const int32_t capacity = group_capacity_[g];
+  const int64_t stored_first = block_first_;
+  const int64_t stored_end = block_first_ + block_count_;
+  const int32_t* row =
+      block_count_ > 0 ? &group_block_sums_[g * static_cast<size_t>(block_count_)] : nullptr;
+  auto sum_of = [&](int64_t b) {
+    return row != nullptr && b >= stored_first && b < stored_end ? row[b - stored_first] : capacity;
+  };
+  int32_t* out = most.data();
   for (int64_t i = 0; i < count; ++i) {
     const int64_t p = first + i;
     const int64_t lo = -BlockOf(-(p + 1));
     const int64_t hi = BlockOf(EndBucket(p, earliest, duration, whole)) - 1;
     if (lo > hi) continue;
     for (int64_t b = std::max(pushed + 1, lo); b <= hi; ++b) {
-      const int32_t sum = GroupBlockSum(g, b);
-      while (work.size() > head && GroupBlockSum(g, work.back()) >= sum) work.pop_back();
+      const int32_t sum = sum_of(b);
+      while (work.size() > head && sum_of(work.back()) >= sum) work.pop_back();
       work.push_back(b);
     }
     pushed = std::max(pushed, hi);
     while (work[head] < lo) ++head;
-    most[static_cast<size_t>(i)] = GroupBlockSum(g, work[head]);
+    out[i] = sum_of(work[head]);
   }
 }
 
