@@ -442,9 +442,12 @@ void CapacityIndex::PrefetchWindow(Level level, int32_t group, Seconds start,
   }
 }
 
-void CapacityIndex::PrefetchGroupCells(int32_t group, Seconds start, Seconds duration) const {
+void CapacityIndex::PrefetchGroupCells(int32_t group, int64_t gpus, Seconds start,
+                                       Seconds duration) const {
   const int64_t last = BucketOf(start + duration - 1);
-  if (!enabled() || count_ == 0 || last < first_ || last >= first_ + count_) return;
+  if (!enabled() || count_ == 0 || gpus > kSaturated || last < first_ || last >= first_ + count_) {
+    return;
+  }
   const auto g = static_cast<size_t>(group);
   const int64_t first = std::max(first_, BucketOf(start));
   // From the window's last bucket back: FirstPossible scans right to left.

@@ -113,8 +113,9 @@ class CapacityIndex {
   void PrefetchWindow(Level level, int32_t group, Seconds start, Seconds duration) const;
   // The same for the pod bounds (kCell) of every cell of site x model group
   // `group` at once, before FirstPossible is asked for each of them: the
-  // lines of the window from `start` (at most kMaxPrefetchLines).
-  void PrefetchGroupCells(int32_t group, Seconds start, Seconds duration) const;
+  // lines of the window from `start` (at most kMaxPrefetchLines); nothing for
+  // requests of more than 255 GPUs, whose bounds are read from other rows.
+  void PrefetchGroupCells(int32_t group, int64_t gpus, Seconds start, Seconds duration) const;
   static constexpr size_t kMaxPrefetchLines = 24;
 
   // With node levels: the runs of start times in [earliest, latest] not ruled

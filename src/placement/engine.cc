@@ -196,7 +196,7 @@ bool Engine::SearchSiteModel(const CycleState& state, SiteIndex site, ModelIndex
       // site's is searched as soon as it is met (pods with equal bounds go in
       // pod order), so once enough pods tie at the window's start the rest
       // need no bound at all.
-      cal.index().PrefetchGroupCells(group, *first, d);
+      cal.index().PrefetchGroupCells(group, gpus, *first, d);
       int tied_pods = 0;
       CellIndex best_cell = -1;
       // Searches pod `c` from `bound`; true once enough pods tie at the start.
