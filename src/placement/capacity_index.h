@@ -246,8 +246,9 @@ class CapacityIndex {
   // a site's pods read about as many lines as one window covers (kCell
   // FirstPossible reads these; NextPossible, which scans on to a run's end,
   // reads the rows above). 1 byte per cell and bucket, padded per group.
-  // Measured in-process against reading the rows above: the 64-GPU pod stream
-  // 1.06-1.13x, the mixed streams 1.05-1.11x (median of alternated blocks).
+  // Measured in-process against reading the rows above (three runs, totals
+  // over alternated blocks): the 64-GPU pod stream 1.08-1.12x, the mixed
+  // fragmentation-aware stream 1.01-1.10x (block medians 1.08-1.10).
   BucketTable<uint8_t> group_saturated_;
   size_t group_width_ = 0;
   std::vector<int32_t> cell_slot_;  // per cell: its place among its group's cells

@@ -228,11 +228,25 @@ class CellWindowTable {
   static int64_t BlockOf(int64_t bucket) {
     return bucket >= 0 ? bucket / kBlock : -((-bucket + kBlock - 1) / kBlock);
   }
-  int32_t GroupBlockSum(size_t group, int64_t block) const {
-    return block_count_ > 0 && block >= block_first_ && block < block_first_ + block_count_
-               ? group_block_sums_[group * static_cast<size_t>(block_count_) +
-                                   static_cast<size_t>(block - block_first_)]
-               : group_capacity_[group];
+  // One group's block sums, copied out of the table's members so that a loop
+  // storing into other vectors (which may alias those members) need not
+  // reload them for every read.
+  struct GroupBlockRow {
+    const int32_t* sums;  // null when no block is stored
+    int64_t first;        // stored blocks: [first, end)
+    int64_t end;
+    int32_t capacity;  // the value of blocks outside them
+    int32_t operator()(int64_t block) const {
+      return sums != nullptr && block >= first && block < end ? sums[block - first] : capacity;
+    }
+  };
+  GroupBlockRow GroupBlockRowOf(size_t group) const {
+    return GroupBlockRow{.sums = block_count_ > 0
+                                     ? &group_block_sums_[group * static_cast<size_t>(block_count_)]
+                                     : nullptr,
+                         .first = block_first_,
+                         .end = block_first_ + block_count_,
+                         .capacity = group_capacity_[group]};
   }
   int32_t BlockSum(size_t cell, int64_t block) const {
     return block_count_ > 0 && block >= block_first_ && block < block_first_ + block_count_
